@@ -1,0 +1,18 @@
+//! Schema migrations for ISF Ledger, on SQLite (embedded default) and PostgreSQL (production).
+//!
+//! This crate never imports the service crate and never seeds data. Column types are chosen so that
+//! money is an integer number of pence (`BIGINT`), non-money decimals (hours, percentages) are exact
+//! canonical text, instants are UTC and dates are calendar dates. The ledger tables are append-only
+//! in the database itself: triggers refuse every UPDATE and DELETE on both engines.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_schema::Migration)]
+    }
+}

@@ -1,0 +1,2 @@
+//! ISF Ledger: Individual Service Funds held by home-care providers for the people they support.
+pub mod domain;
