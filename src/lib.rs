@@ -1,2 +1,7 @@
 //! ISF Ledger: Individual Service Funds held by home-care providers for the people they support.
+pub mod app;
+pub mod cli;
+pub mod csv_io;
+pub mod db;
 pub mod domain;
+pub mod startup;

@@ -51,11 +51,7 @@ pub fn billable_minutes(terms: &ContractTerms, planned: i64, actual: Option<i64>
 }
 
 /// The rate card row in force for a support type on a date: the latest `effective_from` on or before it.
-pub fn rate_in_force<'a>(
-    rates: &'a [Rate],
-    support_type: SupportType,
-    date: NaiveDate,
-) -> Option<&'a Rate> {
+pub fn rate_in_force(rates: &[Rate], support_type: SupportType, date: NaiveDate) -> Option<&Rate> {
     rates
         .iter()
         .filter(|r| r.support_type == support_type && r.effective_from <= date)

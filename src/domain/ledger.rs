@@ -227,6 +227,30 @@ impl Entry {
     }
 }
 
+/// One worker line of a posted visit cost, kept beside its transaction for statements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceLine {
+    pub visit_ref: String,
+    pub stream_ref: String,
+    pub line: super::billing::WorkerLine,
+}
+
+/// A transaction as the ledger holds it. `id` is given by the ledger when it is appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    pub id: i64,
+    /// Unique: replaying a write with the same key is a no-op.
+    pub key: String,
+    pub agreement_ref: String,
+    /// What the transaction is about (`visit:V-1`, `fee:AG:ASC:2026-03-02`, `receipt:R-1`): the
+    /// unit that reconciliation compares and reverses.
+    pub subject: String,
+    pub reverses: Option<i64>,
+    pub description: String,
+    pub entry: Entry,
+    pub lines: Vec<ServiceLine>,
+}
+
 /// A fund's balance as people see it: minus the sum of its postings.
 pub fn fund_balance<'a>(postings: impl IntoIterator<Item = &'a Posting>, fund: &Account) -> Pence {
     -postings

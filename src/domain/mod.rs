@@ -10,3 +10,4 @@ pub mod money;
 pub mod plan;
 pub mod refs;
 pub mod roster;
+pub mod world;

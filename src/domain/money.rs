@@ -7,8 +7,15 @@ use std::iter::Sum;
 use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
 
 /// An amount of GBP in pence. May be negative (a fund below zero, a signed reversal total).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Pence(i64);
+
+impl fmt::Debug for Pence {
+    /// Debug is the plain amount, so that row contents compare and print as people write them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 /// Why a money cell was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,100 @@
+//! Costing every visit of the world with the domain rules: shared by reconciliation, returns and
+//! statements so that they can never disagree.
+use crate::domain::billing::{cost_visit, AttendanceFacts, CostError, VisitCosting};
+use crate::domain::calendar::local_date;
+use crate::domain::model::{Outcome, Visit};
+use crate::domain::plan::Plan;
+use crate::domain::roster::{dbs_clearance, is_restricted};
+use crate::domain::world::World;
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+/// A visit with its outcome (as in force on its date) and its costing.
+#[derive(Debug, Clone)]
+pub struct CostedVisit<'w> {
+    pub visit: &'w Visit,
+    pub outcome: Outcome,
+    pub date: NaiveDate,
+    pub costing: VisitCosting,
+}
+
+/// Why the world's visits cannot be costed.
+#[derive(Debug, thiserror::Error)]
+pub enum CostingError {
+    #[error("visit {visit_ref}: {source}")]
+    Cost {
+        visit_ref: String,
+        source: CostError,
+    },
+    #[error("visit {0} names an outcome that is not in the plan in force on its date")]
+    NoOutcome(String),
+}
+
+/// Costs every visit dated up to `through` (all visits when `None`).
+pub fn cost_visits<'w>(
+    world: &'w World,
+    through: Option<NaiveDate>,
+) -> Result<Vec<CostedVisit<'w>>, CostingError> {
+    let (by_visit, _) = world.attendances_by_visit();
+    let mut plans: HashMap<&str, Plan> = HashMap::new();
+    let mut out = Vec::with_capacity(world.visits.len());
+    let mut visits: Vec<&Visit> = world.visits.values().collect();
+    visits.sort_by(|a, b| (a.planned_start, &a.visit_ref).cmp(&(b.planned_start, &b.visit_ref)));
+    for visit in visits {
+        let date = local_date(visit.planned_start);
+        if through.is_some_and(|t| date > t) {
+            continue;
+        }
+        let Some(agreement) = world.agreements.get(&visit.agreement_ref) else {
+            continue;
+        };
+        let plan = plans
+            .entry(visit.agreement_ref.as_str())
+            .or_insert_with(|| world.plan(&visit.agreement_ref));
+        let outcome = plan
+            .outcome_on(&visit.outcome_ref, date)
+            .cloned()
+            .ok_or_else(|| CostingError::NoOutcome(visit.visit_ref.clone()))?;
+        let stream = world.stream(&visit.agreement_ref, &outcome.stream_ref);
+        let commissioner = stream.and_then(|s| world.commissioner_of(s));
+        let terms = commissioner.map(|c| c.terms.clone()).unwrap_or_default();
+        let rates = stream
+            .and_then(|s| world.rates.get(&s.commissioner_ref))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let facts: Vec<AttendanceFacts> = by_visit
+            .get(visit.visit_ref.as_str())
+            .map(|atts| {
+                atts.iter()
+                    .map(|a| AttendanceFacts {
+                        worker_ref: a.worker_ref.clone(),
+                        check_in: a.check_in,
+                        check_out: a.check_out,
+                        cleared: world
+                            .workers
+                            .get(&a.worker_ref)
+                            .is_some_and(|w| dbs_clearance(w, date).is_ok()),
+                        restricted_relative: world
+                            .relationships
+                            .get(&(a.worker_ref.clone(), agreement.person_ref.clone()))
+                            .is_some_and(is_restricted),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let costing =
+            cost_visit(visit, outcome.support_type, &terms, rates, &facts).map_err(|source| {
+                CostingError::Cost {
+                    visit_ref: visit.visit_ref.clone(),
+                    source,
+                }
+            })?;
+        out.push(CostedVisit {
+            visit,
+            outcome,
+            date,
+            costing,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,226 @@
+//! `reconcile --through DATE`: posts every visit cost, charged cancellation and weekly fee due up
+//! to DATE. Idempotent: a second run posts only what changed, as a reversal of the original plus a
+//! new transaction, both dated DATE, so returns already issued never change.
+use super::costing::{cost_visits, CostingError};
+use crate::db::{self, DbError};
+use crate::domain::agreement_money::fees_due;
+use crate::domain::calendar::{local_hhmm, Instant};
+use crate::domain::ledger::{Account, Entry, ServiceLine, Transaction, TransactionKind};
+use crate::domain::model::Stream;
+use crate::domain::world::World;
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Costing(#[from] CostingError),
+}
+
+/// What one run posted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReconcileSummary {
+    pub posted: usize,
+    pub reversed: usize,
+    pub unchanged: usize,
+}
+
+/// A transaction that should stand in the ledger for a subject.
+struct Due {
+    subject: String,
+    agreement_ref: String,
+    date: NaiveDate,
+    description: String,
+    entry: Entry,
+    lines: Vec<ServiceLine>,
+}
+
+fn due_through(world: &World, through: NaiveDate) -> Result<Vec<Due>, CostingError> {
+    let mut due = Vec::new();
+    for costed in cost_visits(world, Some(through))? {
+        if costed.costing.lines.is_empty() {
+            continue;
+        }
+        let visit = costed.visit;
+        let stream_ref = costed.outcome.stream_ref.clone();
+        let fund = Account::fund(&visit.agreement_ref, &stream_ref);
+        let amounts: Vec<_> = costed.costing.lines.iter().map(|l| l.amount).collect();
+        let what = if costed.costing.charged_cancellation {
+            "cancelled at short notice"
+        } else {
+            "delivered"
+        };
+        due.push(Due {
+            subject: format!("visit:{}", visit.visit_ref),
+            agreement_ref: visit.agreement_ref.clone(),
+            date: costed.date,
+            description: format!(
+                "{} {}-{} {} {what}",
+                visit.visit_ref,
+                local_hhmm(visit.planned_start),
+                local_hhmm(visit.planned_end),
+                costed.outcome.support_type.plain()
+            ),
+            entry: Entry::service(costed.date, fund, &amounts),
+            lines: costed
+                .costing
+                .lines
+                .iter()
+                .map(|l| ServiceLine {
+                    visit_ref: visit.visit_ref.clone(),
+                    stream_ref: stream_ref.clone(),
+                    line: l.clone(),
+                })
+                .collect(),
+        });
+    }
+    for agreement in world.agreements.values() {
+        let streams: Vec<Stream> = world
+            .streams_of(&agreement.agreement_ref)
+            .cloned()
+            .collect();
+        for fee in fees_due(agreement, &streams, through) {
+            let fund = Account::fund(&agreement.agreement_ref, &fee.stream_ref);
+            due.push(Due {
+                subject: format!(
+                    "fee:{}:{}:{}",
+                    agreement.agreement_ref, fee.stream_ref, fee.week_monday
+                ),
+                agreement_ref: agreement.agreement_ref.clone(),
+                date: fee.date,
+                description: fee.description,
+                entry: Entry::spend(
+                    TransactionKind::Fee,
+                    fee.date,
+                    fund,
+                    Account::FeeIncome,
+                    fee.amount,
+                ),
+                lines: Vec::new(),
+            });
+        }
+    }
+    Ok(due)
+}
+
+/// The transactions reconciliation owns (visits and fees), by subject, with the one still standing.
+struct Standing<'l> {
+    history: HashMap<&'l str, usize>,
+    standing: HashMap<&'l str, &'l Transaction>,
+}
+
+fn standing(ledger: &[Transaction]) -> Standing<'_> {
+    let reversed: HashSet<i64> = ledger.iter().filter_map(|t| t.reverses).collect();
+    let mut history: HashMap<&str, usize> = HashMap::new();
+    let mut standing = HashMap::new();
+    for t in ledger {
+        if !(t.subject.starts_with("visit:") || t.subject.starts_with("fee:")) {
+            continue;
+        }
+        *history.entry(t.subject.as_str()).or_default() += 1;
+        if t.entry.kind != TransactionKind::Reversal && !reversed.contains(&t.id) {
+            standing.insert(t.subject.as_str(), t);
+        }
+    }
+    Standing { history, standing }
+}
+
+fn same_money(a: &Transaction, due: &Due) -> bool {
+    a.entry.kind == due.entry.kind && a.entry.postings == due.entry.postings && a.lines == due.lines
+}
+
+/// Works out what to post so that the ledger stands as the rules say on `through`.
+pub fn plan_postings(
+    world: &World,
+    ledger: &[Transaction],
+    through: NaiveDate,
+) -> Result<(Vec<Transaction>, ReconcileSummary), CostingError> {
+    let due = due_through(world, through)?;
+    let state = standing(ledger);
+    let mut summary = ReconcileSummary::default();
+    let mut out = Vec::new();
+    let mut due_subjects = HashSet::new();
+    // Sorted so that the ledger's ids follow dates where they can.
+    let mut due_sorted: BTreeMap<(NaiveDate, String), Due> = BTreeMap::new();
+    for d in due {
+        due_sorted.insert((d.date, d.subject.clone()), d);
+    }
+    for (_, d) in due_sorted {
+        due_subjects.insert(d.subject.clone());
+        let seen = state.history.get(d.subject.as_str()).copied().unwrap_or(0);
+        match state.standing.get(d.subject.as_str()) {
+            Some(current) if same_money(current, &d) => summary.unchanged += 1,
+            current => {
+                let mut n = seen;
+                let mut date = d.date;
+                if let Some(current) = current {
+                    n += 1;
+                    out.push(reversal_of(current, through, n));
+                    summary.reversed += 1;
+                }
+                if seen > 0 {
+                    date = through; // a correction shows in the period in which it was made
+                }
+                n += 1;
+                let mut entry = d.entry;
+                entry.date = date;
+                out.push(Transaction {
+                    id: 0,
+                    key: format!("{}#{n}", d.subject),
+                    agreement_ref: d.agreement_ref,
+                    subject: d.subject,
+                    reverses: None,
+                    description: d.description,
+                    entry,
+                    lines: d.lines,
+                });
+                summary.posted += 1;
+            }
+        }
+    }
+    let mut orphans: Vec<&&Transaction> = state
+        .standing
+        .iter()
+        .filter(|(s, _)| !due_subjects.contains(**s))
+        .map(|(_, t)| t)
+        .collect();
+    orphans.sort_by_key(|t| t.id);
+    for t in orphans {
+        // Only what is dated up to `through` is owned by this run.
+        if t.entry.date <= through {
+            let n = state.history.get(t.subject.as_str()).copied().unwrap_or(0) + 1;
+            out.push(reversal_of(t, through, n));
+            summary.reversed += 1;
+        }
+    }
+    Ok((out, summary))
+}
+
+fn reversal_of(original: &Transaction, date: NaiveDate, n: usize) -> Transaction {
+    Transaction {
+        id: 0,
+        key: format!("{}#{n}", original.subject),
+        agreement_ref: original.agreement_ref.clone(),
+        subject: original.subject.clone(),
+        reverses: Some(original.id),
+        description: format!("Correction: reverses {}", original.description),
+        entry: Entry::reversal(&original.entry.postings, date),
+        lines: Vec::new(),
+    }
+}
+
+/// Runs reconciliation through `through` against the database.
+pub async fn reconcile(
+    db: &DatabaseConnection,
+    through: NaiveDate,
+    now: Instant,
+) -> Result<ReconcileSummary, ReconcileError> {
+    let world = db::load_world(db).await?;
+    let ledger = db::load_ledger(db).await?;
+    let (postings, summary) = plan_postings(&world, &ledger, through)?;
+    db::append_transactions(db, postings, now).await?;
+    Ok(summary)
+}

@@ -1,0 +1,257 @@
+//! The command line: `isf [--database URL] COMMAND`. Each command is a thin caller of a use case.
+use crate::app::import::{import_files, FileKind, ImportError};
+use crate::app::reconcile::reconcile;
+use crate::app::reports::{council_return, journal, statement, RETURN_COLUMNS, STATEMENT_COLUMNS};
+use crate::csv_io::write_csv;
+use crate::db::{self, DEFAULT_DATABASE_URL};
+use crate::domain::calendar::parse_date;
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "isf",
+    version,
+    about = "ISF Ledger: Individual Service Funds for home-care providers"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE?mode=rwc (default: isf.db in the working directory) or postgres://…
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import a directory of the CSV files of FORMATS.md (or one file, its kind from its name): all or nothing.
+    Import { path: PathBuf },
+    /// Post every visit cost, charged cancellation and weekly fee due up to DATE (idempotent).
+    Reconcile {
+        #[arg(long, value_parser = date_arg)]
+        through: NaiveDate,
+    },
+    /// A commissioner's return for a period.
+    Return {
+        #[arg(long)]
+        commissioner: String,
+        #[arg(long, value_parser = date_arg)]
+        from: NaiveDate,
+        #[arg(long, value_parser = date_arg)]
+        to: NaiveDate,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+    },
+    /// An agreement's statement for a period.
+    Statement {
+        #[arg(long)]
+        agreement: String,
+        #[arg(long, value_parser = date_arg)]
+        from: NaiveDate,
+        #[arg(long, value_parser = date_arg)]
+        to: NaiveDate,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+    },
+    /// The whole ledger as an hledger journal.
+    ExportLedger {
+        #[arg(long, value_enum, default_value_t = LedgerFormat::Journal)]
+        format: LedgerFormat,
+    },
+    /// Run the HTTP service.
+    Serve {
+        /// Load the bundled demo provider (fixtures/demo) into an empty database.
+        #[arg(long)]
+        demo: bool,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LedgerFormat {
+    Journal,
+}
+
+fn date_arg(text: &str) -> Result<NaiveDate, String> {
+    parse_date(text).map_err(|e| e.to_string())
+}
+
+/// Reads the known input files of a directory, or one file.
+pub fn read_input(path: &Path) -> anyhow::Result<Vec<(FileKind, Vec<u8>)>> {
+    let mut files = Vec::new();
+    if path.is_dir() {
+        for kind in FileKind::ALL {
+            let file = path.join(kind.file_name());
+            if file.is_file() {
+                files.push((
+                    kind,
+                    std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?,
+                ));
+            }
+        }
+        if files.is_empty() {
+            bail!(
+                "{} holds none of the input files ({})",
+                path.display(),
+                FileKind::ALL.map(|k| k.file_name()).join(", ")
+            );
+        }
+    } else {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let Some(kind) = FileKind::from_file_name(name) else {
+            bail!(
+                "{name}: not an input file name ({})",
+                FileKind::ALL.map(|k| k.file_name()).join(", ")
+            );
+        };
+        files.push((
+            kind,
+            std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        ));
+    }
+    Ok(files)
+}
+
+/// Runs the command; returns the process exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let now = chrono::Utc::now();
+    match cli.command {
+        Command::Serve { demo, bind } => {
+            crate::startup::serve(&cli.database, demo, &bind).await?;
+            Ok(0)
+        }
+        command => {
+            let conn = db::connect(&cli.database)
+                .await
+                .with_context(|| "opening the database")?;
+            match command {
+                Command::Import { path } => {
+                    let files = read_input(&path)?;
+                    match import_files(&conn, &files, now).await {
+                        Ok(summaries) => {
+                            for s in summaries {
+                                println!("{}: {} rows, {} new", s.file, s.rows, s.new_rows);
+                            }
+                            Ok(0)
+                        }
+                        Err(ImportError::Rejected(errors)) => {
+                            for e in &errors {
+                                eprintln!("{e}");
+                            }
+                            eprintln!(
+                                "import rejected: {} problem(s); nothing was changed",
+                                errors.len()
+                            );
+                            Ok(1)
+                        }
+                        Err(e) => Err(e.into()),
+                    }
+                }
+                Command::Reconcile { through } => {
+                    let s = reconcile(&conn, through, now).await?;
+                    println!(
+                        "reconciled through {through}: {} posted, {} reversed, {} unchanged",
+                        s.posted, s.reversed, s.unchanged
+                    );
+                    Ok(0)
+                }
+                Command::Return {
+                    commissioner,
+                    from,
+                    to,
+                    format,
+                } => {
+                    let world = db::load_world(&conn).await?;
+                    let ledger = db::load_ledger(&conn).await?;
+                    let rows = council_return(&world, &ledger, &commissioner, from, to)?;
+                    match format {
+                        Format::Csv => print!(
+                            "{}",
+                            write_csv(&RETURN_COLUMNS, rows.iter().map(|r| r.cells()))
+                        ),
+                        Format::Json => {
+                            let rows: Vec<serde_json::Value> = rows
+                                .iter()
+                                .map(|r| {
+                                    serde_json::Value::Object(
+                                        RETURN_COLUMNS
+                                            .iter()
+                                            .zip(r.cells())
+                                            .map(|(k, v)| (k.to_string(), v.into()))
+                                            .collect(),
+                                    )
+                                })
+                                .collect();
+                            println!(
+                                "{}",
+                                serde_json::to_string_pretty(
+                                    &serde_json::json!({ "commissioner_ref": commissioner, "from": from.to_string(), "to": to.to_string(), "rows": rows })
+                                )?
+                            );
+                        }
+                    }
+                    Ok(0)
+                }
+                Command::Statement {
+                    agreement,
+                    from,
+                    to,
+                    format,
+                } => {
+                    let world = db::load_world(&conn).await?;
+                    let ledger = db::load_ledger(&conn).await?;
+                    let s = statement(&world, &ledger, &agreement, from, to)?;
+                    match format {
+                        Format::Csv => print!(
+                            "{}",
+                            write_csv(&STATEMENT_COLUMNS, s.lines.iter().map(|l| l.cells()))
+                        ),
+                        Format::Json => {
+                            let rows: Vec<serde_json::Value> = s
+                                .lines
+                                .iter()
+                                .map(|l| {
+                                    serde_json::Value::Object(
+                                        STATEMENT_COLUMNS
+                                            .iter()
+                                            .zip(l.cells())
+                                            .map(|(k, v)| (k.to_string(), v.into()))
+                                            .collect(),
+                                    )
+                                })
+                                .collect();
+                            println!(
+                                "{}",
+                                serde_json::to_string_pretty(
+                                    &serde_json::json!({ "agreement_ref": agreement, "from": from.to_string(), "to": to.to_string(), "opening_balance": s.opening.to_string(), "closing_balance": s.closing.to_string(), "rows": rows })
+                                )?
+                            );
+                        }
+                    }
+                    Ok(0)
+                }
+                Command::ExportLedger {
+                    format: LedgerFormat::Journal,
+                } => {
+                    let world = db::load_world(&conn).await?;
+                    let ledger = db::load_ledger(&conn).await?;
+                    print!("{}", journal(&world, &ledger));
+                    Ok(0)
+                }
+                Command::Serve { .. } => unreachable!("handled above"),
+            }
+        }
+    }
+}

@@ -1,0 +1,772 @@
+//! Repositories: domain values in and out of the tables. Rows read back are parsed again.
+use super::entities::*;
+use super::DbError;
+use crate::app::import::NewRows;
+use crate::domain::billing::{Charge, WorkerLine};
+use crate::domain::calendar::Instant;
+use crate::domain::ledger::{Account, Entry, Posting, ServiceLine, Transaction, TransactionKind};
+use crate::domain::model::*;
+use crate::domain::money::Pence;
+use crate::domain::refs::Ref;
+use crate::domain::world::World;
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IntoActiveModel, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use std::collections::HashMap;
+
+fn corrupt(what: &str, value: &str) -> DbError {
+    DbError::Corrupt(format!("{what} {value:?}"))
+}
+
+fn word<T>(what: &str, value: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, DbError> {
+    parse(value).ok_or_else(|| corrupt(what, value))
+}
+
+fn decimal(what: &str, value: &str) -> Result<Decimal, DbError> {
+    value.parse::<Decimal>().map_err(|_| corrupt(what, value))
+}
+
+/// The whole of the provider's records, as domain values.
+pub async fn load_world<C: ConnectionTrait>(db: &C) -> Result<World, DbError> {
+    let mut world = World::default();
+    for m in commissioners::Entity::find().all(db).await? {
+        let terms = ContractTerms {
+            billing_basis: word("billing_basis", &m.billing_basis, BillingBasis::parse)?,
+            tolerance_minutes: m.tolerance_minutes,
+            rounding_minutes: m.rounding_minutes,
+            cancellation_notice_hours: decimal(
+                "cancellation_notice_hours",
+                &m.cancellation_notice_hours,
+            )?,
+            surplus_cap_weeks: m.surplus_cap_weeks,
+            surplus_age_weeks: m.surplus_age_weeks,
+        };
+        let c = Commissioner {
+            commissioner_ref: m.commissioner_ref.clone(),
+            name: m.name,
+            kind: word("kind", &m.kind, CommissionerKind::parse)?,
+            terms,
+        };
+        world.commissioners.insert(m.commissioner_ref, c);
+    }
+    for m in rates::Entity::find().all(db).await? {
+        let r = Rate {
+            commissioner_ref: m.commissioner_ref.clone(),
+            support_type: word("support_type", &m.support_type, SupportType::parse)?,
+            effective_from: m.effective_from,
+            unit: word("unit", &m.unit, RateUnit::parse)?,
+            weekday: Pence::new(m.weekday_pence),
+            weekend: Pence::new(m.weekend_pence),
+            bank_holiday: Pence::new(m.bank_holiday_pence),
+        };
+        world.rates.entry(m.commissioner_ref).or_default().push(r);
+    }
+    for m in people::Entity::find().all(db).await? {
+        let p = Person {
+            person_ref: m.person_ref.clone(),
+            council_person_ref: m.council_person_ref,
+            given_name: m.given_name,
+            family_name: m.family_name,
+            date_of_birth: m.date_of_birth,
+            postcode: m.postcode,
+            communication_format: word(
+                "communication_format",
+                &m.communication_format,
+                CommunicationFormat::parse,
+            )?,
+            decision_maker: word("decision_maker", &m.decision_maker, DecisionMaker::parse)?,
+            representative_name: m.representative_name,
+        };
+        world.people.insert(m.person_ref, p);
+    }
+    for m in agreements::Entity::find().all(db).await? {
+        let fee = match (m.fee_basis.as_str(), &m.fee_percent, m.fee_fixed_pence) {
+            ("percent", Some(p), _) => Fee::Percent(decimal("fee_percent", p)?),
+            ("fixed", _, Some(p)) => Fee::Fixed(Pence::new(p)),
+            _ => return Err(corrupt("fee_basis", &m.fee_basis)),
+        };
+        let a = Agreement {
+            agreement_ref: m.agreement_ref.clone(),
+            person_ref: m.person_ref,
+            start_date: m.start_date,
+            end_date: m.end_date,
+            contribution_mode: word(
+                "contribution_mode",
+                &m.contribution_mode,
+                ContributionMode::parse,
+            )?,
+            weekly_contribution: Pence::new(m.weekly_contribution_pence.unwrap_or(0)),
+            fee,
+            flex_window_weeks: m.flex_window_weeks,
+        };
+        world
+            .agreement_keys
+            .insert(m.agreement_key, m.agreement_ref.clone());
+        world.agreements.insert(m.agreement_ref, a);
+    }
+    for m in streams::Entity::find().all(db).await? {
+        let s = Stream {
+            agreement_ref: m.agreement_ref.clone(),
+            stream_ref: m.stream_ref.clone(),
+            commissioner_ref: m.commissioner_ref,
+            weekly_amount: Pence::new(m.weekly_amount_pence),
+            primary: m.is_primary,
+        };
+        world.streams.insert((m.agreement_ref, m.stream_ref), s);
+    }
+    for m in outcomes::Entity::find().all(db).await? {
+        let o = Outcome {
+            agreement_ref: m.agreement_ref.clone(),
+            plan_version: m.plan_version,
+            outcome_ref: m.outcome_ref.clone(),
+            stream_ref: m.stream_ref,
+            title: m.title,
+            support_type: word("support_type", &m.support_type, SupportType::parse)?,
+            weekly_hours: decimal("weekly_hours", &m.weekly_hours)?,
+            short_visits_agreed: m.short_visits_agreed,
+            approved_by: m.approved_by,
+            approved_on: m.approved_on,
+        };
+        world
+            .outcomes
+            .insert((m.agreement_ref, m.plan_version, m.outcome_ref), o);
+    }
+    for m in workers::Entity::find().all(db).await? {
+        let w = Worker {
+            worker_ref: m.worker_ref.clone(),
+            given_name: m.given_name,
+            family_name: m.family_name,
+            dbs_issued_on: m.dbs_issued_on,
+            dbs_barred_list_checked: m.dbs_barred_list_checked,
+            dbs_update_service: m.dbs_update_service,
+        };
+        world.workers.insert(m.worker_ref, w);
+    }
+    for m in relationships::Entity::find().all(db).await? {
+        let r = WorkerRelationship {
+            worker_ref: m.worker_ref.clone(),
+            person_ref: m.person_ref.clone(),
+            relationship: word("relationship", &m.relationship, Relationship::parse)?,
+            same_household: m.same_household,
+            commissioner_authorised: m.commissioner_authorised,
+        };
+        world.relationships.insert((m.worker_ref, m.person_ref), r);
+    }
+    for m in visits::Entity::find().all(db).await? {
+        let cancellation = match (m.cancelled_at, m.cancelled_by) {
+            (Some(at), Some(by)) => Some(Cancellation {
+                at,
+                by: word("cancelled_by", &by, CancelledBy::parse)?,
+            }),
+            _ => None,
+        };
+        let v = Visit {
+            visit_ref: m.visit_ref.clone(),
+            agreement_ref: m.agreement_ref,
+            outcome_ref: m.outcome_ref,
+            planned_start: m.planned_start,
+            planned_end: m.planned_end,
+            workers_required: m.workers_required,
+            worker_refs: if m.worker_refs.is_empty() {
+                Vec::new()
+            } else {
+                m.worker_refs.split(';').map(str::to_owned).collect()
+            },
+            cancellation,
+        };
+        world.visits.insert(m.visit_ref, v);
+    }
+    for m in attendances::Entity::find().all(db).await? {
+        let a = Attendance {
+            attendance_ref: m.attendance_ref.clone(),
+            visit_ref: m.visit_ref,
+            person_ref: m.person_ref,
+            worker_ref: m.worker_ref,
+            check_in: m.check_in,
+            check_out: m.check_out,
+            method: word("method", &m.method, AttendanceMethod::parse)?,
+            location_verified: m.location_verified,
+        };
+        world.attendances.insert(m.attendance_ref, a);
+    }
+    for m in receipts::Entity::find().all(db).await? {
+        let r = Receipt {
+            receipt_ref: m.receipt_ref.clone(),
+            received_on: m.received_on,
+            payer: word("payer", &m.payer, Payer::parse)?,
+            agreement_ref: m.agreement_ref,
+            stream_ref: m.stream_ref,
+            amount: Pence::new(m.amount_pence),
+        };
+        world.receipts.insert(m.receipt_ref, r);
+    }
+    for m in purchases::Entity::find().all(db).await? {
+        let p = Purchase {
+            purchase_ref: m.purchase_ref.clone(),
+            paid_on: m.paid_on,
+            agreement_ref: m.agreement_ref,
+            outcome_ref: m.outcome_ref,
+            stream_ref: m.stream_ref,
+            category: m.category,
+            description: m.description,
+            supplier: m.supplier,
+            amount: Pence::new(m.amount_pence),
+        };
+        world.purchases.insert(m.purchase_ref, p);
+    }
+    for m in repayments::Entity::find().all(db).await? {
+        let r = Repayment {
+            repayment_ref: m.repayment_ref.clone(),
+            paid_on: m.paid_on,
+            agreement_ref: m.agreement_ref,
+            stream_ref: m.stream_ref,
+            payee: word("payee", &m.payee, Payer::parse)?,
+            amount: Pence::new(m.amount_pence),
+        };
+        world.repayments.insert(m.repayment_ref, r);
+    }
+    for m in earmarks::Entity::find().all(db).await? {
+        let e = Earmark {
+            earmark_ref: m.earmark_ref.clone(),
+            agreement_ref: m.agreement_ref,
+            stream_ref: m.stream_ref,
+            purpose: m.purpose,
+            amount: Pence::new(m.amount_pence),
+            created_on: m.created_on,
+            expires_on: m.expires_on,
+        };
+        world.earmarks.insert(m.earmark_ref, e);
+    }
+    Ok(world)
+}
+
+/// The most bind parameters one statement carries (SQLite allows 32766, PostgreSQL 65535).
+const STATEMENT_PARAMETERS_MAX: usize = 30_000;
+
+async fn insert_all<C, A>(db: &C, rows: Vec<A>, columns: usize) -> Result<(), DbError>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let chunk = (STATEMENT_PARAMETERS_MAX / columns.max(1)).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<A> = rows.by_ref().take(chunk).collect();
+        <A::Entity as EntityTrait>::insert_many(batch)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn content<T: std::fmt::Debug>(value: &T) -> String {
+    format!("{value:?}")
+}
+
+/// Writes an import's new rows and the ledger transactions they bring, in one database transaction.
+pub async fn write_import<C: TransactionTrait>(
+    db: &C,
+    new: &NewRows,
+    transactions: Vec<Transaction>,
+    now: Instant,
+) -> Result<(), DbError> {
+    let txn = db.begin().await?;
+    insert_all(
+        &txn,
+        new.commissioners
+            .iter()
+            .map(|c| {
+                commissioners::Model {
+                    commissioner_ref: c.commissioner_ref.clone(),
+                    name: c.name.clone(),
+                    kind: c.kind.word().to_owned(),
+                    billing_basis: c.terms.billing_basis.word().to_owned(),
+                    tolerance_minutes: c.terms.tolerance_minutes,
+                    rounding_minutes: c.terms.rounding_minutes,
+                    cancellation_notice_hours: c
+                        .terms
+                        .cancellation_notice_hours
+                        .normalize()
+                        .to_string(),
+                    surplus_cap_weeks: c.terms.surplus_cap_weeks,
+                    surplus_age_weeks: c.terms.surplus_age_weeks,
+                    content: content(c),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        10,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.rates
+            .iter()
+            .map(|r| {
+                rates::Model {
+                    commissioner_ref: r.commissioner_ref.clone(),
+                    support_type: r.support_type.word().to_owned(),
+                    effective_from: r.effective_from,
+                    unit: r.unit.word().to_owned(),
+                    weekday_pence: r.weekday.pence(),
+                    weekend_pence: r.weekend.pence(),
+                    bank_holiday_pence: r.bank_holiday.pence(),
+                    content: content(r),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        8,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.people
+            .iter()
+            .map(|p| {
+                people::Model {
+                    person_ref: p.person_ref.clone(),
+                    council_person_ref: p.council_person_ref.clone(),
+                    given_name: p.given_name.clone(),
+                    family_name: p.family_name.clone(),
+                    date_of_birth: p.date_of_birth,
+                    postcode: p.postcode.clone(),
+                    communication_format: p.communication_format.word().to_owned(),
+                    decision_maker: p.decision_maker.word().to_owned(),
+                    representative_name: p.representative_name.clone(),
+                    content: content(p),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        10,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.workers
+            .iter()
+            .map(|w| {
+                workers::Model {
+                    worker_ref: w.worker_ref.clone(),
+                    given_name: w.given_name.clone(),
+                    family_name: w.family_name.clone(),
+                    dbs_issued_on: w.dbs_issued_on,
+                    dbs_barred_list_checked: w.dbs_barred_list_checked,
+                    dbs_update_service: w.dbs_update_service,
+                    content: content(w),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        7,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.agreements
+            .iter()
+            .map(|a| {
+                let (fee_basis, fee_percent, fee_fixed_pence) = match &a.fee {
+                    Fee::Percent(p) => ("percent", Some(p.normalize().to_string()), None),
+                    Fee::Fixed(p) => ("fixed", None, Some(p.pence())),
+                };
+                agreements::Model {
+                    agreement_ref: a.agreement_ref.clone(),
+                    agreement_key: Ref::parse(&a.agreement_ref)
+                        .map(|r| r.key())
+                        .unwrap_or_else(|_| a.agreement_ref.clone()),
+                    person_ref: a.person_ref.clone(),
+                    start_date: a.start_date,
+                    end_date: a.end_date,
+                    contribution_mode: a.contribution_mode.word().to_owned(),
+                    weekly_contribution_pence: (a.contribution_mode == ContributionMode::Net)
+                        .then(|| a.weekly_contribution.pence()),
+                    fee_basis: fee_basis.to_owned(),
+                    fee_percent,
+                    fee_fixed_pence,
+                    flex_window_weeks: a.flex_window_weeks,
+                    content: content(a),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        12,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.streams
+            .iter()
+            .map(|s| {
+                streams::Model {
+                    agreement_ref: s.agreement_ref.clone(),
+                    stream_ref: s.stream_ref.clone(),
+                    stream_key: Ref::parse(&s.stream_ref)
+                        .map(|r| r.key())
+                        .unwrap_or_else(|_| s.stream_ref.clone()),
+                    commissioner_ref: s.commissioner_ref.clone(),
+                    weekly_amount_pence: s.weekly_amount.pence(),
+                    is_primary: s.primary,
+                    content: content(s),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        7,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.outcomes
+            .iter()
+            .map(|o| {
+                outcomes::Model {
+                    agreement_ref: o.agreement_ref.clone(),
+                    plan_version: o.plan_version,
+                    outcome_ref: o.outcome_ref.clone(),
+                    stream_ref: o.stream_ref.clone(),
+                    title: o.title.clone(),
+                    support_type: o.support_type.word().to_owned(),
+                    weekly_hours: o.weekly_hours.normalize().to_string(),
+                    short_visits_agreed: o.short_visits_agreed,
+                    approved_by: o.approved_by.clone(),
+                    approved_on: o.approved_on,
+                    content: content(o),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        11,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.relationships
+            .iter()
+            .map(|r| {
+                relationships::Model {
+                    worker_ref: r.worker_ref.clone(),
+                    person_ref: r.person_ref.clone(),
+                    relationship: r.relationship.word().to_owned(),
+                    same_household: r.same_household,
+                    commissioner_authorised: r.commissioner_authorised,
+                    content: content(r),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        6,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.visits
+            .iter()
+            .map(|v| {
+                visits::Model {
+                    visit_ref: v.visit_ref.clone(),
+                    agreement_ref: v.agreement_ref.clone(),
+                    outcome_ref: v.outcome_ref.clone(),
+                    planned_start: v.planned_start,
+                    planned_end: v.planned_end,
+                    workers_required: v.workers_required,
+                    worker_refs: v.worker_refs.join(";"),
+                    cancelled_at: v.cancellation.as_ref().map(|c| c.at),
+                    cancelled_by: v.cancellation.as_ref().map(|c| c.by.word().to_owned()),
+                    content: content(v),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        10,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.attendances
+            .iter()
+            .map(|a| {
+                attendances::Model {
+                    attendance_ref: a.attendance_ref.clone(),
+                    visit_ref: a.visit_ref.clone(),
+                    person_ref: a.person_ref.clone(),
+                    worker_ref: a.worker_ref.clone(),
+                    check_in: a.check_in,
+                    check_out: a.check_out,
+                    method: a.method.word().to_owned(),
+                    location_verified: a.location_verified,
+                    content: content(a),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        9,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.receipts
+            .iter()
+            .map(|r| {
+                receipts::Model {
+                    receipt_ref: r.receipt_ref.clone(),
+                    received_on: r.received_on,
+                    payer: r.payer.word().to_owned(),
+                    agreement_ref: r.agreement_ref.clone(),
+                    stream_ref: r.stream_ref.clone(),
+                    amount_pence: r.amount.pence(),
+                    content: content(r),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        7,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.purchases
+            .iter()
+            .map(|p| {
+                purchases::Model {
+                    purchase_ref: p.purchase_ref.clone(),
+                    paid_on: p.paid_on,
+                    agreement_ref: p.agreement_ref.clone(),
+                    outcome_ref: p.outcome_ref.clone(),
+                    stream_ref: p.stream_ref.clone(),
+                    category: p.category.clone(),
+                    description: p.description.clone(),
+                    supplier: p.supplier.clone(),
+                    amount_pence: p.amount.pence(),
+                    content: content(p),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        10,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.repayments
+            .iter()
+            .map(|r| {
+                repayments::Model {
+                    repayment_ref: r.repayment_ref.clone(),
+                    paid_on: r.paid_on,
+                    agreement_ref: r.agreement_ref.clone(),
+                    stream_ref: r.stream_ref.clone(),
+                    payee: r.payee.word().to_owned(),
+                    amount_pence: r.amount.pence(),
+                    content: content(r),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        7,
+    )
+    .await?;
+    insert_all(
+        &txn,
+        new.earmarks
+            .iter()
+            .map(|e| {
+                earmarks::Model {
+                    earmark_ref: e.earmark_ref.clone(),
+                    agreement_ref: e.agreement_ref.clone(),
+                    stream_ref: e.stream_ref.clone(),
+                    purpose: e.purpose.clone(),
+                    amount_pence: e.amount.pence(),
+                    created_on: e.created_on,
+                    expires_on: e.expires_on,
+                    content: content(e),
+                }
+                .into_active_model()
+            })
+            .collect(),
+        8,
+    )
+    .await?;
+    append_transactions_in(&txn, transactions, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Every ledger transaction with its postings and service lines, in id order.
+pub async fn load_ledger<C: ConnectionTrait>(db: &C) -> Result<Vec<Transaction>, DbError> {
+    let mut postings: HashMap<i64, Vec<Posting>> = HashMap::new();
+    for p in ledger_postings::Entity::find()
+        .order_by_asc(ledger_postings::Column::TransactionId)
+        .order_by_asc(ledger_postings::Column::PostingNo)
+        .all(db)
+        .await?
+    {
+        let account = Account::from_parts(
+            &p.account,
+            p.agreement_ref.as_deref(),
+            p.stream_ref.as_deref(),
+        )
+        .ok_or_else(|| corrupt("account", &p.account))?;
+        postings.entry(p.transaction_id).or_default().push(Posting {
+            account,
+            amount: Pence::new(p.amount_pence),
+        });
+    }
+    let mut lines: HashMap<i64, Vec<ServiceLine>> = HashMap::new();
+    for l in service_lines::Entity::find()
+        .order_by_asc(service_lines::Column::TransactionId)
+        .order_by_asc(service_lines::Column::LineNo)
+        .all(db)
+        .await?
+    {
+        let charge = match l.charge.as_str() {
+            "service" => Charge::Service,
+            "cancellation" => Charge::Cancellation,
+            other => return Err(corrupt("charge", other)),
+        };
+        lines
+            .entry(l.transaction_id)
+            .or_default()
+            .push(ServiceLine {
+                visit_ref: l.visit_ref,
+                stream_ref: l.stream_ref,
+                line: WorkerLine {
+                    charge,
+                    worker_ref: l.worker_ref,
+                    planned_minutes: l.planned_minutes,
+                    billable_minutes: l.billable_minutes,
+                    rate: Pence::new(l.rate_pence),
+                    amount: Pence::new(l.amount_pence),
+                },
+            });
+    }
+    let mut out = Vec::new();
+    for t in ledger_transactions::Entity::find()
+        .order_by_asc(ledger_transactions::Column::Id)
+        .all(db)
+        .await?
+    {
+        out.push(Transaction {
+            id: t.id,
+            key: t.idempotency_key,
+            agreement_ref: t.agreement_ref,
+            subject: t.subject,
+            reverses: t.reverses_id,
+            description: t.description,
+            entry: Entry {
+                kind: word("kind", &t.kind, TransactionKind::parse)?,
+                date: t.txn_date,
+                postings: postings.remove(&t.id).unwrap_or_default(),
+            },
+            lines: lines.remove(&t.id).unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// Appends transactions in one database transaction; returns them with their ids.
+pub async fn append_transactions<C: TransactionTrait>(
+    db: &C,
+    transactions: Vec<Transaction>,
+    now: Instant,
+) -> Result<Vec<Transaction>, DbError> {
+    let txn = db.begin().await?;
+    let stored = append_transactions_in(&txn, transactions, now).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// Appends within an open database transaction. Ids continue from the highest held; on PostgreSQL
+/// the table is locked against other writers first so that ids never collide.
+pub async fn append_transactions_in<C: ConnectionTrait>(
+    db: &C,
+    mut transactions: Vec<Transaction>,
+    now: Instant,
+) -> Result<Vec<Transaction>, DbError> {
+    if transactions.is_empty() {
+        return Ok(transactions);
+    }
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute_unprepared("LOCK TABLE ledger_transactions IN SHARE ROW EXCLUSIVE MODE")
+            .await?;
+    }
+    let max_id: Option<i64> = ledger_transactions::Entity::find()
+        .select_only()
+        .expr(Func::max(Expr::col(ledger_transactions::Column::Id)))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    let mut txn_rows = Vec::with_capacity(transactions.len());
+    let mut posting_rows = Vec::new();
+    let mut line_rows = Vec::new();
+    for (id, t) in (max_id.unwrap_or(0) + 1..).zip(transactions.iter_mut()) {
+        t.id = id;
+        debug_assert!(t.entry.sum().is_zero(), "a transaction must balance");
+        txn_rows.push(
+            ledger_transactions::Model {
+                id: t.id,
+                idempotency_key: t.key.clone(),
+                kind: t.entry.kind.word().to_owned(),
+                txn_date: t.entry.date,
+                agreement_ref: t.agreement_ref.clone(),
+                subject: t.subject.clone(),
+                reverses_id: t.reverses,
+                description: t.description.clone(),
+                recorded_at: now,
+            }
+            .into_active_model(),
+        );
+        for (i, p) in t.entry.postings.iter().enumerate() {
+            let (agreement_ref, stream_ref) = match &p.account {
+                Account::Fund {
+                    agreement_ref,
+                    stream_ref,
+                } => (Some(agreement_ref.clone()), Some(stream_ref.clone())),
+                _ => (None, None),
+            };
+            posting_rows.push(
+                ledger_postings::Model {
+                    transaction_id: t.id,
+                    posting_no: i as i64 + 1,
+                    account: p.account.kind_word().to_owned(),
+                    agreement_ref,
+                    stream_ref,
+                    amount_pence: p.amount.pence(),
+                }
+                .into_active_model(),
+            );
+        }
+        for (i, l) in t.lines.iter().enumerate() {
+            line_rows.push(
+                service_lines::Model {
+                    transaction_id: t.id,
+                    line_no: i as i64 + 1,
+                    visit_ref: l.visit_ref.clone(),
+                    stream_ref: l.stream_ref.clone(),
+                    worker_ref: l.line.worker_ref.clone(),
+                    charge: l.line.charge.word().to_owned(),
+                    planned_minutes: l.line.planned_minutes,
+                    billable_minutes: l.line.billable_minutes,
+                    rate_pence: l.line.rate.pence(),
+                    amount_pence: l.line.amount.pence(),
+                }
+                .into_active_model(),
+            );
+        }
+    }
+    insert_all(db, txn_rows, 9).await.map_err(|e| match e {
+        DbError::Db(err) if err.sql_err().is_some() => DbError::Conflict(format!(
+            "a ledger transaction with the same idempotency key exists: {err}"
+        )),
+        other => other,
+    })?;
+    insert_all(db, posting_rows, 6).await?;
+    insert_all(db, line_rows, 10).await?;
+    Ok(transactions)
+}

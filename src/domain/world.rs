@@ -1,0 +1,103 @@
+//! Everything the provider holds, as domain values with the indexes the rules need. Loaded by the
+//! database layer, extended by imports, read by costing, returns and statements.
+use super::model::*;
+use super::plan::Plan;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Default, Clone)]
+pub struct World {
+    pub commissioners: BTreeMap<String, Commissioner>,
+    /// commissioner_ref → its rate card rows.
+    pub rates: HashMap<String, Vec<Rate>>,
+    pub people: HashMap<String, Person>,
+    pub agreements: BTreeMap<String, Agreement>,
+    /// Normalised agreement key → agreement_ref.
+    pub agreement_keys: HashMap<String, String>,
+    /// (agreement_ref, stream_ref) → stream, in agreement then stream order.
+    pub streams: BTreeMap<(String, String), Stream>,
+    /// (agreement_ref, plan_version, outcome_ref) → outcome.
+    pub outcomes: BTreeMap<(String, i64, String), Outcome>,
+    pub workers: HashMap<String, Worker>,
+    /// (worker_ref, person_ref) → relationship.
+    pub relationships: HashMap<(String, String), WorkerRelationship>,
+    pub visits: HashMap<String, Visit>,
+    pub attendances: HashMap<String, Attendance>,
+    pub receipts: HashMap<String, Receipt>,
+    pub purchases: HashMap<String, Purchase>,
+    pub repayments: HashMap<String, Repayment>,
+    pub earmarks: HashMap<String, Earmark>,
+}
+
+impl World {
+    /// The streams of one agreement.
+    pub fn streams_of<'a>(&'a self, agreement_ref: &str) -> impl Iterator<Item = &'a Stream> + 'a {
+        let key = agreement_ref.to_owned();
+        self.streams
+            .range((key.clone(), String::new())..)
+            .take_while(move |((a, _), _)| *a == key)
+            .map(|(_, s)| s)
+    }
+
+    pub fn primary_stream(&self, agreement_ref: &str) -> Option<&Stream> {
+        self.streams_of(agreement_ref).find(|s| s.primary)
+    }
+
+    pub fn stream(&self, agreement_ref: &str, stream_ref: &str) -> Option<&Stream> {
+        self.streams
+            .get(&(agreement_ref.to_owned(), stream_ref.to_owned()))
+    }
+
+    /// Every outcome row (all versions) of one agreement.
+    pub fn outcome_rows<'a>(
+        &'a self,
+        agreement_ref: &str,
+    ) -> impl Iterator<Item = &'a Outcome> + 'a {
+        let key = agreement_ref.to_owned();
+        self.outcomes
+            .range((key.clone(), i64::MIN, String::new())..)
+            .take_while(move |((a, _, _), _)| *a == key)
+            .map(|(_, o)| o)
+    }
+
+    /// The plan of one agreement.
+    pub fn plan(&self, agreement_ref: &str) -> Plan {
+        Plan::new(self.outcome_rows(agreement_ref))
+    }
+
+    /// Plans of every agreement.
+    pub fn plans(&self) -> HashMap<String, Plan> {
+        self.agreements
+            .keys()
+            .map(|a| (a.clone(), self.plan(a)))
+            .collect()
+    }
+
+    /// The agreement of `person_ref` live on `date`, if any.
+    pub fn live_agreement_of(
+        &self,
+        person_ref: &str,
+        date: chrono::NaiveDate,
+    ) -> Option<&Agreement> {
+        self.agreements
+            .values()
+            .find(|a| a.person_ref == person_ref && a.is_live_on(date))
+    }
+
+    /// The commissioner funding a stream.
+    pub fn commissioner_of(&self, stream: &Stream) -> Option<&Commissioner> {
+        self.commissioners.get(&stream.commissioner_ref)
+    }
+
+    /// Attendances grouped by visit, and the unplanned ones.
+    pub fn attendances_by_visit(&self) -> (HashMap<&str, Vec<&Attendance>>, Vec<&Attendance>) {
+        let mut by_visit: HashMap<&str, Vec<&Attendance>> = HashMap::new();
+        let mut unplanned = Vec::new();
+        for a in self.attendances.values() {
+            match &a.visit_ref {
+                Some(v) => by_visit.entry(v.as_str()).or_default().push(a),
+                None => unplanned.push(a),
+            }
+        }
+        (by_visit, unplanned)
+    }
+}
