@@ -19,11 +19,11 @@ CREATE TABLE commissioners (
     name TEXT NOT NULL,
     kind TEXT NOT NULL,
     billing_basis TEXT NOT NULL,
-    tolerance_minutes INTEGER NOT NULL,
-    rounding_minutes INTEGER NOT NULL,
+    tolerance_minutes BIGINT NOT NULL,
+    rounding_minutes BIGINT NOT NULL,
     cancellation_notice_hours TEXT NOT NULL,
-    surplus_cap_weeks INTEGER NOT NULL,
-    surplus_age_weeks INTEGER NOT NULL,
+    surplus_cap_weeks BIGINT NOT NULL,
+    surplus_age_weeks BIGINT NOT NULL,
     content TEXT NOT NULL
 );
 CREATE TABLE rates (
@@ -60,7 +60,7 @@ CREATE TABLE agreements (
     fee_basis TEXT NOT NULL,
     fee_percent TEXT,
     fee_fixed_pence BIGINT,
-    flex_window_weeks INTEGER NOT NULL,
+    flex_window_weeks BIGINT NOT NULL,
     content TEXT NOT NULL
 );
 CREATE TABLE streams (
@@ -76,7 +76,7 @@ CREATE TABLE streams (
 );
 CREATE TABLE outcomes (
     agreement_ref TEXT NOT NULL REFERENCES agreements(agreement_ref),
-    plan_version INTEGER NOT NULL,
+    plan_version BIGINT NOT NULL,
     outcome_ref TEXT NOT NULL,
     stream_ref TEXT NOT NULL,
     title TEXT NOT NULL,
@@ -112,7 +112,7 @@ CREATE TABLE visits (
     outcome_ref TEXT NOT NULL,
     planned_start {ts} NOT NULL,
     planned_end {ts} NOT NULL,
-    workers_required INTEGER NOT NULL,
+    workers_required BIGINT NOT NULL,
     worker_refs TEXT NOT NULL,
     cancelled_at {ts},
     cancelled_by TEXT,
@@ -186,7 +186,7 @@ CREATE INDEX ledger_transactions_by_agreement ON ledger_transactions (agreement_
 CREATE INDEX ledger_transactions_by_subject ON ledger_transactions (subject);
 CREATE TABLE ledger_postings (
     transaction_id BIGINT NOT NULL REFERENCES ledger_transactions(id),
-    posting_no INTEGER NOT NULL,
+    posting_no BIGINT NOT NULL,
     account TEXT NOT NULL,
     agreement_ref TEXT,
     stream_ref TEXT,
@@ -195,7 +195,7 @@ CREATE TABLE ledger_postings (
 );
 CREATE TABLE service_lines (
     transaction_id BIGINT NOT NULL REFERENCES ledger_transactions(id),
-    line_no INTEGER NOT NULL,
+    line_no BIGINT NOT NULL,
     visit_ref TEXT NOT NULL,
     stream_ref TEXT NOT NULL,
     worker_ref TEXT,
@@ -209,7 +209,7 @@ CREATE TABLE service_lines (
 CREATE TABLE idempotency_keys (
     idempotency_key TEXT NOT NULL PRIMARY KEY,
     request_hash TEXT NOT NULL,
-    response_status INTEGER NOT NULL,
+    response_status BIGINT NOT NULL,
     response_body TEXT NOT NULL,
     created_at {ts} NOT NULL
 );
