@@ -1,0 +1,1 @@
+//! The HTTP API, as a client of the service sees it.
