@@ -1,10 +1,14 @@
 //! The command line: `isf [--database URL] COMMAND`. Each command is a thin caller of a use case.
 use crate::app::import::{import_files, FileKind, ImportError};
 use crate::app::reconcile::reconcile;
-use crate::app::reports::{council_return, journal, statement, RETURN_COLUMNS, STATEMENT_COLUMNS};
+use crate::app::reports::{
+    council_return, journal, return_totals, statement, RETURN_COLUMNS, STATEMENT_COLUMNS,
+};
 use crate::csv_io::write_csv;
 use crate::db::{self, DEFAULT_DATABASE_URL};
 use crate::domain::calendar::parse_date;
+use crate::domain::ledger::Transaction;
+use crate::domain::world::World;
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -74,6 +78,7 @@ pub enum Command {
 pub enum Format {
     Csv,
     Json,
+    Html,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +127,81 @@ pub fn read_input(path: &Path) -> anyhow::Result<Vec<(FileKind, Vec<u8>)>> {
         ));
     }
     Ok(files)
+}
+
+fn json_object(columns: &[&str], cells: Vec<String>) -> serde_json::Value {
+    serde_json::Value::Object(
+        columns
+            .iter()
+            .zip(cells)
+            .map(|(k, v)| (k.to_string(), v.into()))
+            .collect(),
+    )
+}
+
+/// A council return in the asked format.
+pub fn return_output(
+    world: &World,
+    ledger: &[Transaction],
+    commissioner: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    format: Format,
+) -> anyhow::Result<String> {
+    let rows = council_return(world, ledger, commissioner, from, to)?;
+    Ok(match format {
+        Format::Csv => write_csv(&RETURN_COLUMNS, rows.iter().map(|r| r.cells())),
+        Format::Json => {
+            let totals = json_object(&RETURN_COLUMNS[7..], return_totals(&rows));
+            let rows: Vec<_> = rows
+                .iter()
+                .map(|r| json_object(&RETURN_COLUMNS, r.cells()))
+                .collect();
+            let doc = serde_json::json!({
+                "commissioner_ref": commissioner, "from": from.to_string(), "to": to.to_string(),
+                "rows": rows, "totals": totals,
+            });
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        Format::Html => {
+            let name = world
+                .commissioners
+                .get(commissioner)
+                .map_or(commissioner.to_owned(), |c| c.name.clone());
+            let cells = rows.iter().map(|r| r.cells()).collect();
+            crate::web::return_page(commissioner, &name, from, to, cells, return_totals(&rows))?
+        }
+    })
+}
+
+/// A statement in the asked format.
+pub fn statement_output(
+    world: &World,
+    ledger: &[Transaction],
+    agreement: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    format: Format,
+) -> anyhow::Result<String> {
+    let s = statement(world, ledger, agreement, from, to)?;
+    Ok(match format {
+        Format::Csv => write_csv(&STATEMENT_COLUMNS, s.lines.iter().map(|l| l.cells())),
+        Format::Json => {
+            let rows: Vec<_> = s
+                .lines
+                .iter()
+                .map(|l| json_object(&STATEMENT_COLUMNS, l.cells()))
+                .collect();
+            let doc = serde_json::json!({
+                "agreement_ref": agreement, "from": from.to_string(), "to": to.to_string(),
+                "opening_balance": s.opening.to_string(), "closing_balance": s.closing.to_string(), "rows": rows,
+            });
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        Format::Html => {
+            bail!("the HTML statement arrives with the statements work; use --format csv or json")
+        }
+    })
 }
 
 /// Runs the command; returns the process exit code.
@@ -175,33 +255,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 } => {
                     let world = db::load_world(&conn).await?;
                     let ledger = db::load_ledger(&conn).await?;
-                    let rows = council_return(&world, &ledger, &commissioner, from, to)?;
-                    match format {
-                        Format::Csv => print!(
-                            "{}",
-                            write_csv(&RETURN_COLUMNS, rows.iter().map(|r| r.cells()))
-                        ),
-                        Format::Json => {
-                            let rows: Vec<serde_json::Value> = rows
-                                .iter()
-                                .map(|r| {
-                                    serde_json::Value::Object(
-                                        RETURN_COLUMNS
-                                            .iter()
-                                            .zip(r.cells())
-                                            .map(|(k, v)| (k.to_string(), v.into()))
-                                            .collect(),
-                                    )
-                                })
-                                .collect();
-                            println!(
-                                "{}",
-                                serde_json::to_string_pretty(
-                                    &serde_json::json!({ "commissioner_ref": commissioner, "from": from.to_string(), "to": to.to_string(), "rows": rows })
-                                )?
-                            );
-                        }
-                    }
+                    print!(
+                        "{}",
+                        return_output(&world, &ledger, &commissioner, from, to, format)?
+                    );
                     Ok(0)
                 }
                 Command::Statement {
@@ -212,34 +269,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 } => {
                     let world = db::load_world(&conn).await?;
                     let ledger = db::load_ledger(&conn).await?;
-                    let s = statement(&world, &ledger, &agreement, from, to)?;
-                    match format {
-                        Format::Csv => print!(
-                            "{}",
-                            write_csv(&STATEMENT_COLUMNS, s.lines.iter().map(|l| l.cells()))
-                        ),
-                        Format::Json => {
-                            let rows: Vec<serde_json::Value> = s
-                                .lines
-                                .iter()
-                                .map(|l| {
-                                    serde_json::Value::Object(
-                                        STATEMENT_COLUMNS
-                                            .iter()
-                                            .zip(l.cells())
-                                            .map(|(k, v)| (k.to_string(), v.into()))
-                                            .collect(),
-                                    )
-                                })
-                                .collect();
-                            println!(
-                                "{}",
-                                serde_json::to_string_pretty(
-                                    &serde_json::json!({ "agreement_ref": agreement, "from": from.to_string(), "to": to.to_string(), "opening_balance": s.opening.to_string(), "closing_balance": s.closing.to_string(), "rows": rows })
-                                )?
-                            );
-                        }
-                    }
+                    print!(
+                        "{}",
+                        statement_output(&world, &ledger, &agreement, from, to, format)?
+                    );
                     Ok(0)
                 }
                 Command::ExportLedger {

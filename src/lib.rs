@@ -5,3 +5,4 @@ pub mod csv_io;
 pub mod db;
 pub mod domain;
 pub mod startup;
+pub mod web;

@@ -190,6 +190,57 @@ impl ReturnRow {
     }
 }
 
+/// Column totals of a return from `weekly_amount` on: money and hours with 2 decimals, counts whole.
+pub fn return_totals(rows: &[ReturnRow]) -> Vec<String> {
+    let mut money = [Pence::ZERO; 13];
+    let mut hours = [Decimal::ZERO; 2];
+    let mut counts = [0i64; 5];
+    for r in rows {
+        let m = &r.money;
+        let amounts = [
+            r.weekly_amount,
+            m.opening,
+            m.commissioner_receipts,
+            m.person_receipts,
+            m.services,
+            m.purchases,
+            m.fees,
+            m.repayments,
+            m.reversals,
+            m.closing,
+            r.earmarked,
+            r.returnable_surplus,
+            r.contributions_outstanding,
+        ];
+        for (total, a) in money.iter_mut().zip(amounts) {
+            *total += a;
+        }
+        hours[0] += r
+            .planned_hours
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        hours[1] += r
+            .delivered_hours
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        for (total, c) in counts.iter_mut().zip([
+            r.visits_delivered,
+            r.visits_missed,
+            r.visits_late,
+            r.cancellations_charged,
+            r.exceptions_open,
+        ]) {
+            *total += c;
+        }
+    }
+    let mut out = vec![
+        money[0].to_string(),
+        format_2dp(hours[0]),
+        format_2dp(hours[1]),
+    ];
+    out.extend(money[1..].iter().map(|p| p.to_string()));
+    out.extend(counts.iter().map(|c| c.to_string()));
+    out
+}
+
 /// Surplus inputs of a stream at the end of `date`.
 pub fn stream_surplus(
     world: &World,
