@@ -65,7 +65,7 @@ fn receipt_payer(world: &World, t: &Transaction) -> Payer {
 /// A fund's movements from `from` to `to`.
 pub fn fund_movements(
     world: &World,
-    ledger: &[Transaction],
+    ledger: &[&Transaction],
     fund: &Account,
     from: NaiveDate,
     to: NaiveDate,
@@ -241,10 +241,19 @@ pub fn return_totals(rows: &[ReturnRow]) -> Vec<String> {
     out
 }
 
+/// The ledger's transactions grouped by agreement, each group in ledger order.
+pub fn ledger_by_agreement(ledger: &[Transaction]) -> HashMap<&str, Vec<&Transaction>> {
+    let mut out: HashMap<&str, Vec<&Transaction>> = HashMap::new();
+    for t in ledger {
+        out.entry(t.agreement_ref.as_str()).or_default().push(t);
+    }
+    out
+}
+
 /// Surplus inputs of a stream at the end of `date`.
 pub fn stream_surplus(
     world: &World,
-    ledger: &[Transaction],
+    ledger: &[&Transaction],
     stream: &Stream,
     balance: Pence,
     date: NaiveDate,
@@ -355,6 +364,7 @@ pub fn council_return(
             }
         }
     }
+    let by_agreement = ledger_by_agreement(ledger);
     let mut rows = Vec::new();
     for stream in world
         .streams
@@ -370,7 +380,11 @@ pub fn council_return(
         }
         let person = world.people.get(&agreement.person_ref);
         let fund = Account::fund(&stream.agreement_ref, &stream.stream_ref);
-        let money = fund_movements(world, ledger, &fund, from, to);
+        let mine = by_agreement
+            .get(stream.agreement_ref.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let money = fund_movements(world, mine, &fund, from, to);
         if !money.balances() {
             return Err(ReportError::InvariantBroken(format!(
                 "{}/{} does not balance: {money:?}",
@@ -414,7 +428,7 @@ pub fn council_return(
             Pence::ZERO
         };
         let (earmarked, returnable_surplus) =
-            stream_surplus(world, ledger, stream, money.closing, to);
+            stream_surplus(world, mine, stream, money.closing, to);
         rows.push(ReturnRow {
             commissioner_ref: commissioner_ref.to_owned(),
             council_person_ref: person
