@@ -64,6 +64,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = LedgerFormat::Journal)]
         format: LedgerFormat,
     },
+    /// Exceptions raised by the last reconciliation (missed, late, short … visits, unplanned
+    /// attendances, weeks over plan, overspent funds), as CSV.
+    Exceptions {
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        agreement: Option<String>,
+        #[arg(long, value_parser = date_arg)]
+        from: Option<NaiveDate>,
+        #[arg(long, value_parser = date_arg)]
+        to: Option<NaiveDate>,
+    },
     /// Run the HTTP service.
     Serve {
         /// Load the bundled demo provider (fixtures/demo) into an empty database.
@@ -281,6 +293,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     let world = db::load_world(&conn).await?;
                     let ledger = db::load_ledger(&conn).await?;
                     print!("{}", journal(&world, &ledger));
+                    Ok(0)
+                }
+                Command::Exceptions {
+                    kind,
+                    agreement,
+                    from,
+                    to,
+                } => {
+                    let rows =
+                        db::list_exceptions(&conn, kind.as_deref(), agreement.as_deref(), from, to)
+                            .await?;
+                    let header = [
+                        "date",
+                        "kind",
+                        "agreement_ref",
+                        "stream_ref",
+                        "subject_ref",
+                        "status",
+                        "detail",
+                    ];
+                    print!(
+                        "{}",
+                        write_csv(
+                            &header,
+                            rows.into_iter().map(|e| vec![
+                                e.record.date.to_string(),
+                                e.record.kind.word().to_owned(),
+                                e.record.agreement_ref,
+                                e.record.stream_ref.unwrap_or_default(),
+                                e.record.subject_ref,
+                                e.status,
+                                e.record.detail,
+                            ])
+                        )
+                    );
                     Ok(0)
                 }
                 Command::Serve { .. } => unreachable!("handled above"),

@@ -2,6 +2,7 @@
 //! to DATE. Idempotent: a second run posts only what changed, as a reversal of the original plus a
 //! new transaction, both dated DATE, so returns already issued never change.
 use super::costing::{cost_visits, CostingError};
+use super::exceptions::current_exceptions;
 use crate::db::{self, DbError};
 use crate::domain::agreement_money::fees_due;
 use crate::domain::calendar::{local_hhmm, Instant};
@@ -221,6 +222,10 @@ pub async fn reconcile(
     let world = db::load_world(db).await?;
     let ledger = db::load_ledger(db).await?;
     let (postings, summary) = plan_postings(&world, &ledger, through)?;
-    db::append_transactions(db, postings, now).await?;
+    let posted = db::append_transactions(db, postings, now).await?;
+    let mut ledger = ledger;
+    ledger.extend(posted);
+    let exceptions = current_exceptions(&world, &ledger, through)?;
+    db::sync_exceptions(db, &exceptions, now).await?;
     Ok(summary)
 }

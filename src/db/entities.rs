@@ -430,3 +430,30 @@ pub mod idempotency_keys {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod exceptions {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "exceptions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub exception_key: String,
+        pub kind: String,
+        pub agreement_ref: String,
+        pub stream_ref: Option<String>,
+        pub subject_ref: String,
+        pub exception_date: Date,
+        pub detail: String,
+        pub status: String,
+        pub raised_at: DateTimeUtc,
+        pub resolved_by: Option<String>,
+        pub resolved_note: Option<String>,
+        pub resolved_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

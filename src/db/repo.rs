@@ -770,3 +770,126 @@ pub async fn append_transactions_in<C: ConnectionTrait>(
     insert_all(db, line_rows, 10).await?;
     Ok(transactions)
 }
+
+/// A stored exception with its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredException {
+    pub record: crate::app::exceptions::ExceptionRecord,
+    /// `open`, `resolved` or `cleared` (no longer applies).
+    pub status: String,
+    pub resolved_by: Option<String>,
+    pub resolved_note: Option<String>,
+}
+
+/// Brings the stored exceptions in line with `current`: new ones are raised `open`, open ones that
+/// no longer apply become `cleared`, cleared ones that apply again reopen. Resolutions are kept.
+pub async fn sync_exceptions<C: TransactionTrait>(
+    db: &C,
+    current: &[crate::app::exceptions::ExceptionRecord],
+    now: Instant,
+) -> Result<(), DbError> {
+    use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter};
+    let txn = db.begin().await?;
+    let stored: HashMap<String, String> = exceptions::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|m| (m.exception_key, m.status))
+        .collect();
+    let current_keys: std::collections::HashSet<&str> =
+        current.iter().map(|r| r.key.as_str()).collect();
+    let new_rows: Vec<exceptions::ActiveModel> = current
+        .iter()
+        .filter(|r| !stored.contains_key(&r.key))
+        .map(|r| {
+            exceptions::Model {
+                exception_key: r.key.clone(),
+                kind: r.kind.word().to_owned(),
+                agreement_ref: r.agreement_ref.clone(),
+                stream_ref: r.stream_ref.clone(),
+                subject_ref: r.subject_ref.clone(),
+                exception_date: r.date,
+                detail: r.detail.clone(),
+                status: "open".to_owned(),
+                raised_at: now,
+                resolved_by: None,
+                resolved_note: None,
+                resolved_at: None,
+            }
+            .into_active_model()
+        })
+        .collect();
+    insert_all(&txn, new_rows, 12).await?;
+    let cleared: Vec<String> = stored
+        .iter()
+        .filter(|(k, s)| s.as_str() == "open" && !current_keys.contains(k.as_str()))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let reopened: Vec<String> = stored
+        .iter()
+        .filter(|(k, s)| s.as_str() == "cleared" && current_keys.contains(k.as_str()))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for (keys, status) in [(cleared, "cleared"), (reopened, "open")] {
+        for chunk in keys.chunks(500) {
+            exceptions::Entity::update_many()
+                .set(exceptions::ActiveModel {
+                    status: Set(status.to_owned()),
+                    ..Default::default()
+                })
+                .filter(exceptions::Column::ExceptionKey.is_in(chunk.iter().cloned()))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Stored exceptions, optionally filtered, by date then key.
+pub async fn list_exceptions<C: ConnectionTrait>(
+    db: &C,
+    kind: Option<&str>,
+    agreement_ref: Option<&str>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<Vec<StoredException>, DbError> {
+    use crate::domain::billing::ExceptionKind;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut query = exceptions::Entity::find();
+    if let Some(k) = kind {
+        query = query.filter(exceptions::Column::Kind.eq(k));
+    }
+    if let Some(a) = agreement_ref {
+        query = query.filter(exceptions::Column::AgreementRef.eq(a));
+    }
+    if let Some(f) = from {
+        query = query.filter(exceptions::Column::ExceptionDate.gte(f));
+    }
+    if let Some(t) = to {
+        query = query.filter(exceptions::Column::ExceptionDate.lte(t));
+    }
+    let rows = query
+        .order_by_asc(exceptions::Column::ExceptionDate)
+        .order_by_asc(exceptions::Column::ExceptionKey)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|m| {
+            Ok(StoredException {
+                record: crate::app::exceptions::ExceptionRecord {
+                    key: m.exception_key,
+                    kind: word("kind", &m.kind, ExceptionKind::parse)?,
+                    agreement_ref: m.agreement_ref,
+                    stream_ref: m.stream_ref,
+                    subject_ref: m.subject_ref,
+                    date: m.exception_date,
+                    detail: m.detail,
+                },
+                status: m.status,
+                resolved_by: m.resolved_by,
+                resolved_note: m.resolved_note,
+            })
+        })
+        .collect()
+}

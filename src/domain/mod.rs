@@ -4,6 +4,7 @@
 pub mod agreement_money;
 pub mod billing;
 pub mod calendar;
+pub mod hours;
 pub mod ledger;
 pub mod model;
 pub mod money;
