@@ -4,10 +4,12 @@ use crate::app::reconcile::reconcile;
 use crate::app::reports::{
     council_return, journal, return_totals, statement, RETURN_COLUMNS, STATEMENT_COLUMNS,
 };
+use crate::app::statements::{full_statement, FullStatement, Projection};
 use crate::csv_io::write_csv;
 use crate::db::{self, DEFAULT_DATABASE_URL};
 use crate::domain::calendar::parse_date;
 use crate::domain::ledger::Transaction;
+use crate::domain::money::format_2dp;
 use crate::domain::world::World;
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
@@ -91,6 +93,7 @@ pub enum Format {
     Csv,
     Json,
     Html,
+    Pdf,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,6 +178,7 @@ pub fn return_output(
             });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
+        Format::Pdf => bail!("a return is printed from its HTML page: use --format html"),
         Format::Html => {
             let name = world
                 .commissioners
@@ -186,7 +190,8 @@ pub fn return_output(
     })
 }
 
-/// A statement in the asked format.
+/// A statement in the asked format: CSV exactly as FORMATS.md; JSON with the summary and digest;
+/// HTML in the person's communication format; PDF printed from that HTML by headless Chromium.
 pub fn statement_output(
     world: &World,
     ledger: &[Transaction],
@@ -194,26 +199,127 @@ pub fn statement_output(
     from: NaiveDate,
     to: NaiveDate,
     format: Format,
-) -> anyhow::Result<String> {
-    let s = statement(world, ledger, agreement, from, to)?;
+) -> anyhow::Result<Vec<u8>> {
+    if format == Format::Csv {
+        let s = statement(world, ledger, agreement, from, to)?;
+        return Ok(write_csv(&STATEMENT_COLUMNS, s.lines.iter().map(|l| l.cells())).into_bytes());
+    }
+    let full = full_statement(world, ledger, agreement, from, to)?;
     Ok(match format {
-        Format::Csv => write_csv(&STATEMENT_COLUMNS, s.lines.iter().map(|l| l.cells())),
-        Format::Json => {
-            let rows: Vec<_> = s
-                .lines
-                .iter()
-                .map(|l| json_object(&STATEMENT_COLUMNS, l.cells()))
-                .collect();
-            let doc = serde_json::json!({
-                "agreement_ref": agreement, "from": from.to_string(), "to": to.to_string(),
-                "opening_balance": s.opening.to_string(), "closing_balance": s.closing.to_string(), "rows": rows,
-            });
-            serde_json::to_string_pretty(&doc)? + "\n"
-        }
-        Format::Html => {
-            bail!("the HTML statement arrives with the statements work; use --format csv or json")
-        }
+        Format::Csv => unreachable!("handled above"),
+        Format::Json => (serde_json::to_string_pretty(&statement_json(&full))? + "\n").into_bytes(),
+        Format::Html => crate::web::statement_page(&full)?.into_bytes(),
+        Format::Pdf => print_to_pdf(&crate::web::statement_page(&full)?)?,
     })
+}
+
+/// The statement as JSON: the rows, the summary and the digest.
+pub fn statement_json(full: &FullStatement) -> serde_json::Value {
+    let s = &full.summary;
+    let rows: Vec<_> = full
+        .statement
+        .lines
+        .iter()
+        .map(|l| json_object(&STATEMENT_COLUMNS, l.cells()))
+        .collect();
+    let outcomes: Vec<_> = s
+        .outcomes
+        .iter()
+        .map(|o| serde_json::json!({
+            "outcome_ref": o.outcome_ref, "title": o.title, "support_type": o.support_type,
+            "planned_hours": format_2dp(o.planned_hours), "delivered_hours": format_2dp(o.delivered_hours),
+            "spent": o.spent.to_string(),
+        }))
+        .collect();
+    let earmarks: Vec<_> = s
+        .earmarks
+        .iter()
+        .map(|e| serde_json::json!({ "purpose": e.purpose, "amount": e.amount.to_string(), "expires_on": e.expires_on.to_string() }))
+        .collect();
+    let projection = match &s.projection {
+        Projection::LastsWeeks(w) => serde_json::json!({ "kind": "lasts_weeks", "weeks": w }),
+        Projection::BuildingSurplus => serde_json::json!({ "kind": "building_surplus" }),
+        Projection::Steady => serde_json::json!({ "kind": "steady" }),
+    };
+    let exit = s.exit.as_ref().map(|x| serde_json::json!({
+        "unspent": x.unspent.to_string(), "person_share": x.person.to_string(), "commissioner_share": x.commissioner.to_string(),
+    }));
+    let missed: Vec<_> = s
+        .missed_visits
+        .iter()
+        .map(|(d, t)| serde_json::json!({ "date": d.to_string(), "outcome": t }))
+        .collect();
+    let over_plan: Vec<_> = s.over_plan_weeks.iter().map(|d| d.to_string()).collect();
+    serde_json::json!({
+        "agreement_ref": full.statement.agreement_ref,
+        "from": full.statement.from.to_string(),
+        "to": full.statement.to.to_string(),
+        "person_ref": s.person.person_ref,
+        "communication_format": s.person.communication_format.word(),
+        "decision_maker": s.person.decision_maker.word(),
+        "representative_name": s.person.representative_name,
+        "opening_balance": full.statement.opening.to_string(),
+        "closing_balance": full.statement.closing.to_string(),
+        "summary": {
+            "commissioner_receipts": s.commissioner_receipts.to_string(),
+            "person_receipts": s.person_receipts.to_string(),
+            "services": s.services.to_string(),
+            "cancellations": s.cancellations.to_string(),
+            "purchases": s.purchases.to_string(),
+            "fees": s.fees.to_string(),
+            "repayments": s.repayments.to_string(),
+            "reversals": s.reversals.to_string(),
+            "outcomes": outcomes,
+            "earmarks": earmarks,
+            "returnable_surplus": s.returnable_surplus.to_string(),
+            "contributions_outstanding": s.contributions_outstanding.to_string(),
+            "missed_visits": missed,
+            "over_plan_weeks": over_plan,
+            "projection": projection,
+            "exit": exit,
+        },
+        "rows": rows,
+        "digest": format!("sha256:{}", full.digest),
+    })
+}
+
+/// Prints an HTML page to PDF with headless Chromium (`chromium` on PATH, or `ISF_CHROMIUM`).
+pub fn print_to_pdf(html: &str) -> anyhow::Result<Vec<u8>> {
+    let dir = std::env::temp_dir().join(format!(
+        "isf-pdf-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let page = dir.join("statement.html");
+    let pdf = dir.join("statement.pdf");
+    std::fs::write(&page, html)?;
+    let browser = std::env::var("ISF_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
+    let status = std::process::Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .with_context(|| {
+            format!("running {browser} to print the PDF (install chromium, or set ISF_CHROMIUM)")
+        })?;
+    let bytes = std::fs::read(&pdf)
+        .with_context(|| format!("{browser} exited {status} without writing a PDF"))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(bytes)
 }
 
 /// Runs the command; returns the process exit code.
@@ -281,10 +387,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 } => {
                     let world = db::load_world(&conn).await?;
                     let ledger = db::load_ledger(&conn).await?;
-                    print!(
-                        "{}",
-                        statement_output(&world, &ledger, &agreement, from, to, format)?
-                    );
+                    let bytes = statement_output(&world, &ledger, &agreement, from, to, format)?;
+                    std::io::Write::write_all(&mut std::io::stdout(), &bytes)?;
                     Ok(0)
                 }
                 Command::ExportLedger {

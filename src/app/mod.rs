@@ -5,3 +5,4 @@ pub mod exceptions;
 pub mod import;
 pub mod reconcile;
 pub mod reports;
+pub mod statements;

@@ -33,3 +33,242 @@ pub fn return_page(
     }
     .render()
 }
+
+use crate::app::statements::{FullStatement, Projection};
+use crate::domain::model::{CommunicationFormat, DecisionMaker};
+use crate::domain::money::{format_2dp, Pence};
+
+fn gbp(p: Pence) -> String {
+    if p < Pence::ZERO {
+        format!("−£{}", (-p))
+    } else {
+        format!("£{p}")
+    }
+}
+
+struct LineView {
+    date: String,
+    description: String,
+    planned: String,
+    billable: String,
+    rate: String,
+    amount: String,
+    money_in: String,
+    money_out: String,
+    balance: String,
+}
+
+struct OutcomeView {
+    title: String,
+    support_type: String,
+    planned: String,
+    delivered: String,
+    spent: String,
+    lines: Vec<LineView>,
+}
+
+struct StatementView {
+    format_class: &'static str,
+    easy_read: bool,
+    title: String,
+    period_text: String,
+    decision_text: Option<String>,
+    agreement_ref: String,
+    from: String,
+    to: String,
+    opening: String,
+    money_in: String,
+    money_out: String,
+    closing: String,
+    money_rows: Vec<(String, String)>,
+    outcomes: Vec<OutcomeView>,
+    all_lines: Vec<LineView>,
+    earmarks: Vec<(String, String, String)>,
+    surplus: String,
+    has_surplus: bool,
+    contributions: String,
+    owes_contribution: bool,
+    missed: Vec<String>,
+    over_plan: Vec<String>,
+    projection: String,
+    projection_easy: String,
+    exit_text: Option<String>,
+    digest: String,
+}
+
+#[derive(Template)]
+#[template(path = "statement.html")]
+struct StatementPage {
+    v: StatementView,
+}
+
+/// The statement as an accessible page in the person's communication format.
+pub fn statement_page(full: &FullStatement) -> Result<String, askama::Error> {
+    let s = &full.summary;
+    let st = &full.statement;
+    let name = match &s.person.family_name {
+        Some(family) => format!("{} {family}", s.person.given_name),
+        None => s.person.given_name.clone(),
+    };
+    let (format_class, easy_read) = match s.person.communication_format {
+        CommunicationFormat::Standard => ("standard", false),
+        CommunicationFormat::LargePrint => ("large-print", false),
+        CommunicationFormat::EasyRead => ("easy-read", true),
+    };
+    let representative = s
+        .person
+        .representative_name
+        .clone()
+        .unwrap_or_else(|| "their representative".to_owned());
+    let decision_text = match s.person.decision_maker {
+        DecisionMaker::SelfDecides => None,
+        DecisionMaker::Lpa => Some(format!("{representative} makes decisions about this money for {} (lasting power of attorney).", s.person.given_name)),
+        DecisionMaker::Deputy => Some(format!("{representative} makes decisions about this money for {} (deputy appointed by the Court of Protection).", s.person.given_name)),
+        DecisionMaker::BestInterests => Some(format!("Decisions about this money are made in {}'s best interests by {representative}.", s.person.given_name)),
+    };
+    let money_in = s.commissioner_receipts + s.person_receipts + s.reversals.max(Pence::ZERO);
+    let money_out = s.services
+        + s.cancellations
+        + s.purchases
+        + s.fees
+        + s.repayments
+        + (-s.reversals).max(Pence::ZERO);
+    let mut money_rows = vec![
+        (
+            "Money from the council or NHS".to_owned(),
+            gbp(s.commissioner_receipts),
+        ),
+        ("Your own contributions".to_owned(), gbp(s.person_receipts)),
+        ("Support visits".to_owned(), gbp(s.services)),
+        (
+            "Visits cancelled at short notice".to_owned(),
+            gbp(s.cancellations),
+        ),
+        ("Things bought for you".to_owned(), gbp(s.purchases)),
+        ("Management fee".to_owned(), gbp(s.fees)),
+        ("Money paid back".to_owned(), gbp(s.repayments)),
+    ];
+    if !s.reversals.is_zero() {
+        money_rows.push((
+            "Corrections to earlier periods".to_owned(),
+            gbp(s.reversals),
+        ));
+    }
+    let line_view = |l: &crate::app::reports::StatementLine| LineView {
+        date: l.date.format("%a %-d %b %Y").to_string(),
+        description: l.description.clone(),
+        planned: l.planned_minutes.map(|m| m.to_string()).unwrap_or_default(),
+        billable: l
+            .billable_minutes
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        rate: l.rate.map(gbp).unwrap_or_default(),
+        amount: l.money_out.or(l.money_in).map(gbp).unwrap_or_default(),
+        money_in: l.money_in.map(gbp).unwrap_or_default(),
+        money_out: l.money_out.map(gbp).unwrap_or_default(),
+        balance: gbp(l.balance),
+    };
+    let outcomes = s
+        .outcomes
+        .iter()
+        .map(|o| OutcomeView {
+            title: o.title.clone(),
+            support_type: o.support_type.clone(),
+            planned: format_2dp(o.planned_hours),
+            delivered: format_2dp(o.delivered_hours),
+            spent: gbp(o.spent),
+            lines: st
+                .lines
+                .iter()
+                .filter(|l| l.outcome_ref == o.outcome_ref)
+                .map(line_view)
+                .collect(),
+        })
+        .collect();
+    let projection = match &s.projection {
+        Projection::LastsWeeks(w) => {
+            format!("At this pattern of spending your fund lasts about {w} more weeks.")
+        }
+        Projection::BuildingSurplus => {
+            "More money came in than was spent: you are building up a surplus.".to_owned()
+        }
+        Projection::Steady => "No money came in or went out in this period.".to_owned(),
+    };
+    let projection_easy = match &s.projection {
+        Projection::LastsWeeks(w) => {
+            format!("If you keep spending like this, your money will last about {w} more weeks.")
+        }
+        Projection::BuildingSurplus => {
+            "You are saving money. You are building up a surplus.".to_owned()
+        }
+        Projection::Steady => "Nothing changed this time.".to_owned(),
+    };
+    let exit_text = s.exit.as_ref().map(|x| {
+        format!(
+            "This agreement has ended. Money not spent: {}. Your share: {}. The commissioner's share: {}.",
+            gbp(x.unspent),
+            gbp(x.person),
+            gbp(x.commissioner)
+        )
+    });
+    let view = StatementView {
+        format_class,
+        easy_read,
+        title: if easy_read {
+            format!("{name}: your money")
+        } else {
+            format!("Statement for {name}")
+        },
+        period_text: format!(
+            "From {} to {}",
+            st.from.format("%-d %B %Y"),
+            st.to.format("%-d %B %Y")
+        ),
+        decision_text,
+        agreement_ref: st.agreement_ref.clone(),
+        from: st.from.to_string(),
+        to: st.to.to_string(),
+        opening: gbp(st.opening),
+        money_in: gbp(money_in),
+        money_out: gbp(money_out),
+        closing: gbp(st.closing),
+        money_rows,
+        outcomes,
+        all_lines: st
+            .lines
+            .iter()
+            .filter(|l| l.kind != "opening" && l.kind != "closing")
+            .map(line_view)
+            .collect(),
+        earmarks: s
+            .earmarks
+            .iter()
+            .map(|e| {
+                (
+                    e.purpose.clone(),
+                    gbp(e.amount),
+                    e.expires_on.format("%-d %B %Y").to_string(),
+                )
+            })
+            .collect(),
+        surplus: gbp(s.returnable_surplus),
+        has_surplus: s.returnable_surplus > Pence::ZERO,
+        contributions: gbp(s.contributions_outstanding),
+        owes_contribution: s.contributions_outstanding > Pence::ZERO,
+        missed: s
+            .missed_visits
+            .iter()
+            .map(|(d, title)| format!("{}: “{title}”", d.format("%A %-d %B")))
+            .collect(),
+        over_plan: s
+            .over_plan_weeks
+            .iter()
+            .map(|d| d.format("%-d %B %Y").to_string())
+            .collect(),
+        projection,
+        projection_easy,
+        exit_text,
+        digest: full.digest.clone(),
+    };
+    StatementPage { v: view }.render()
+}
