@@ -12,6 +12,7 @@ use crate::domain::ledger::Transaction;
 use crate::domain::money::format_2dp;
 use crate::domain::world::World;
 use anyhow::{bail, Context};
+use chrono::Datelike;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -61,6 +62,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Csv)]
         format: Format,
     },
+    /// Every live agreement's statement for a month, in each person's format, with an index page.
+    Statements {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// Also print each statement to PDF (needs Chromium).
+        #[arg(long)]
+        pdf: bool,
+    },
+    /// Checks a statement file (HTML or JSON) against the ledger: its digest and every figure.
+    VerifyStatement { file: PathBuf },
     /// The whole ledger as an hledger journal.
     ExportLedger {
         #[arg(long, value_enum, default_value_t = LedgerFormat::Journal)]
@@ -322,6 +336,132 @@ pub fn print_to_pdf(html: &str) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The first and last day of a `YYYY-MM` month.
+pub fn month_bounds(month: &str) -> anyhow::Result<(NaiveDate, NaiveDate)> {
+    let first = parse_date(&format!("{month}-01"))
+        .map_err(|_| anyhow::anyhow!("{month:?} is not a month: write YYYY-MM"))?;
+    let next = if first.month() == 12 {
+        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+    }
+    .ok_or_else(|| anyhow::anyhow!("{month:?} is out of range"))?;
+    Ok((first, next.pred_opt().unwrap_or(first)))
+}
+
+/// Writes the month's statement of every agreement live in it (HTML in the person's format, plus
+/// CSV and JSON, and PDF when asked) and an `index.html`. Returns how many were written.
+pub fn write_month(
+    world: &World,
+    ledger: &[Transaction],
+    month: &str,
+    out: &Path,
+    pdf: bool,
+) -> anyhow::Result<usize> {
+    let (from, to) = month_bounds(month)?;
+    std::fs::create_dir_all(out)?;
+    let mut index = Vec::new();
+    for agreement in world.agreements.values().filter(|a| a.overlaps(from, to)) {
+        let a = &agreement.agreement_ref;
+        let full = full_statement(world, ledger, a, from, to)?;
+        let html = crate::web::statement_page(&full)?;
+        let stem = format!("statement-{a}-{from}-{to}");
+        std::fs::write(out.join(format!("{stem}.html")), &html)?;
+        std::fs::write(
+            out.join(format!("{stem}.json")),
+            serde_json::to_string_pretty(&statement_json(&full))? + "\n",
+        )?;
+        std::fs::write(
+            out.join(format!("{stem}.csv")),
+            write_csv(
+                &STATEMENT_COLUMNS,
+                full.statement.lines.iter().map(|l| l.cells()),
+            ),
+        )?;
+        if pdf {
+            std::fs::write(out.join(format!("{stem}.pdf")), print_to_pdf(&html)?)?;
+        }
+        let person = world.people.get(&agreement.person_ref);
+        index.push(crate::web::IndexEntry {
+            agreement_ref: a.clone(),
+            person: person.map_or(String::new(), |p| {
+                p.given_name.clone()
+                    + &p.family_name
+                        .as_ref()
+                        .map_or(String::new(), |f| format!(" {f}"))
+            }),
+            format: person
+                .map_or("standard", |p| p.communication_format.word())
+                .to_owned(),
+            closing: full.statement.closing.to_string(),
+            file: format!("{stem}.html"),
+            pdf: pdf.then(|| format!("{stem}.pdf")),
+        });
+    }
+    std::fs::write(
+        out.join("index.html"),
+        crate::web::statement_index(month, &index)?,
+    )?;
+    Ok(index.len())
+}
+
+/// Verifies a statement file against the ledger: the HTML or JSON is rendered again from the books
+/// and must match byte for byte, digest included. Returns what was verified.
+pub fn verify_statement(
+    world: &World,
+    ledger: &[Transaction],
+    bytes: &[u8],
+) -> Result<String, String> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| "the file is not UTF-8 text (verify the HTML or JSON rendition)".to_owned())?;
+    let (agreement, from, to, format) =
+        if let Some(meta) = text.split("<meta name=\"isf-statement\" content=\"").nth(1) {
+            let content = meta.split('"').next().unwrap_or_default();
+            let parts: Vec<&str> = content.split(' ').collect();
+            match parts.as_slice() {
+                [a, f, t] => (a.to_string(), f.to_string(), t.to_string(), Format::Html),
+                _ => return Err("the statement's identity is unreadable".to_owned()),
+            }
+        } else if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+            let field = |k: &str| {
+                json.get(k)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("the JSON has no {k}"))
+            };
+            (
+                field("agreement_ref")?,
+                field("from")?,
+                field("to")?,
+                Format::Json,
+            )
+        } else {
+            return Err("not an ISF Ledger statement (HTML or JSON)".to_owned());
+        };
+    let from = parse_date(&from).map_err(|e| e.to_string())?;
+    let to = parse_date(&to).map_err(|e| e.to_string())?;
+    let expected =
+        statement_output(world, ledger, &agreement, from, to, format).map_err(|e| e.to_string())?;
+    let full = full_statement(world, ledger, &agreement, from, to).map_err(|e| e.to_string())?;
+    if !text.contains(&full.digest) {
+        return Err(format!("its digest does not match the ledger entries of {agreement} up to {to} (the books hold sha256:{})", full.digest));
+    }
+    if expected != bytes {
+        let line = text
+            .lines()
+            .zip(std::str::from_utf8(&expected).unwrap_or_default().lines())
+            .position(|(a, b)| a != b)
+            .map_or(0, |i| i + 1);
+        return Err(format!(
+            "its content differs from the books at line {line}: it was altered after it was issued"
+        ));
+    }
+    Ok(format!(
+        "{agreement} {from} to {to} matches the ledger (sha256:{})",
+        full.digest
+    ))
+}
+
 /// Runs the command; returns the process exit code.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     let now = chrono::Utc::now();
@@ -433,6 +573,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                         )
                     );
                     Ok(0)
+                }
+                Command::Statements { month, out, pdf } => {
+                    let world = db::load_world(&conn).await?;
+                    let ledger = db::load_ledger(&conn).await?;
+                    let written = write_month(&world, &ledger, &month, &out, pdf)?;
+                    println!(
+                        "{written} statements for {month} written to {}",
+                        out.display()
+                    );
+                    Ok(0)
+                }
+                Command::VerifyStatement { file } => {
+                    let world = db::load_world(&conn).await?;
+                    let ledger = db::load_ledger(&conn).await?;
+                    match verify_statement(&world, &ledger, &std::fs::read(&file)?) {
+                        Ok(what) => {
+                            println!("{}: verified: {what}", file.display());
+                            Ok(0)
+                        }
+                        Err(why) => {
+                            eprintln!("{}: NOT verified: {why}", file.display());
+                            Ok(1)
+                        }
+                    }
                 }
                 Command::Serve { .. } => unreachable!("handled above"),
             }

@@ -38,12 +38,19 @@ use crate::app::statements::{FullStatement, Projection};
 use crate::domain::model::{CommunicationFormat, DecisionMaker};
 use crate::domain::money::{format_2dp, Pence};
 
+/// `£1,234.50`, with a minus sign in front when negative.
 fn gbp(p: Pence) -> String {
-    if p < Pence::ZERO {
-        format!("−£{}", (-p))
-    } else {
-        format!("£{p}")
+    let plain = p.pence().unsigned_abs();
+    let pounds = (plain / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in pounds.chars().enumerate() {
+        if i > 0 && (pounds.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
     }
+    let sign = if p < Pence::ZERO { "−" } else { "" };
+    format!("{sign}£{grouped}.{:02}", plain % 100)
 }
 
 struct LineView {
@@ -79,6 +86,9 @@ struct StatementView {
     opening: String,
     money_in: String,
     money_out: String,
+    support_spend: String,
+    paid_back: String,
+    has_paid_back: bool,
     closing: String,
     money_rows: Vec<(String, String)>,
     outcomes: Vec<OutcomeView>,
@@ -185,7 +195,9 @@ pub fn statement_page(full: &FullStatement) -> Result<String, askama::Error> {
                 .collect(),
         })
         .collect();
+    let ended = s.exit.is_some();
     let projection = match &s.projection {
+        _ if ended => "This agreement has ended.".to_owned(),
         Projection::LastsWeeks(w) => {
             format!("At this pattern of spending your fund lasts about {w} more weeks.")
         }
@@ -195,6 +207,7 @@ pub fn statement_page(full: &FullStatement) -> Result<String, askama::Error> {
         Projection::Steady => "No money came in or went out in this period.".to_owned(),
     };
     let projection_easy = match &s.projection {
+        _ if ended => "Your support from us has ended.".to_owned(),
         Projection::LastsWeeks(w) => {
             format!("If you keep spending like this, your money will last about {w} more weeks.")
         }
@@ -231,6 +244,9 @@ pub fn statement_page(full: &FullStatement) -> Result<String, askama::Error> {
         opening: gbp(st.opening),
         money_in: gbp(money_in),
         money_out: gbp(money_out),
+        support_spend: gbp(s.services + s.cancellations + s.purchases + s.fees),
+        paid_back: gbp(s.repayments),
+        has_paid_back: !s.repayments.is_zero(),
         closing: gbp(st.closing),
         money_rows,
         outcomes,
@@ -271,4 +287,26 @@ pub fn statement_page(full: &FullStatement) -> Result<String, askama::Error> {
         digest: full.digest.clone(),
     };
     StatementPage { v: view }.render()
+}
+
+/// One statement in a monthly run's index.
+pub struct IndexEntry {
+    pub agreement_ref: String,
+    pub person: String,
+    pub format: String,
+    pub closing: String,
+    pub file: String,
+    pub pdf: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "statement_index.html")]
+struct IndexPage<'a> {
+    month: &'a str,
+    entries: &'a [IndexEntry],
+}
+
+/// The index page of a monthly statement run.
+pub fn statement_index(month: &str, entries: &[IndexEntry]) -> Result<String, askama::Error> {
+    IndexPage { month, entries }.render()
 }
