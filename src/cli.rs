@@ -92,6 +92,21 @@ pub enum Command {
         #[arg(long, value_parser = date_arg)]
         to: Option<NaiveDate>,
     },
+    /// Write a realistic synthetic provider as input CSVs (deterministic for a seed): a way to try
+    /// the product and the load generator of the benchmarks.
+    DemoData {
+        #[arg(long, default_value_t = 12)]
+        people: usize,
+        #[arg(long, default_value_t = 8)]
+        weeks: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The Monday the roster starts.
+        #[arg(long, value_parser = date_arg, default_value = "2026-03-02")]
+        start: NaiveDate,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Run the HTTP service.
     Serve {
         /// Load the bundled demo provider (fixtures/demo) into an empty database.
@@ -470,6 +485,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             crate::startup::serve(&cli.database, demo, &bind).await?;
             Ok(0)
         }
+        Command::DemoData {
+            people,
+            weeks,
+            seed,
+            start,
+            out,
+        } => {
+            if start.weekday() != chrono::Weekday::Mon {
+                bail!(
+                    "--start {start} is a {}: the roster starts on a Monday",
+                    start.weekday()
+                );
+            }
+            let spec = crate::demo_data::DemoSpec {
+                people,
+                weeks,
+                seed,
+                start_monday: start,
+            };
+            for (file, rows) in crate::demo_data::generate(&spec, &out)? {
+                println!("{file}: {rows} rows");
+            }
+            Ok(0)
+        }
         command => {
             let conn = db::connect(&cli.database)
                 .await
@@ -512,7 +551,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     format,
                 } => {
                     let world = db::load_world(&conn).await?;
-                    let ledger = db::load_ledger(&conn).await?;
+                    let ledger = db::load_ledger_money(&conn).await?;
                     print!(
                         "{}",
                         return_output(&world, &ledger, &commissioner, from, to, format)?
@@ -535,7 +574,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     format: LedgerFormat::Journal,
                 } => {
                     let world = db::load_world(&conn).await?;
-                    let ledger = db::load_ledger(&conn).await?;
+                    let ledger = db::load_ledger_money(&conn).await?;
                     print!("{}", journal(&world, &ledger));
                     Ok(0)
                 }
@@ -598,7 +637,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                         }
                     }
                 }
-                Command::Serve { .. } => unreachable!("handled above"),
+                Command::Serve { .. } | Command::DemoData { .. } => unreachable!("handled above"),
             }
         }
     }

@@ -6,3 +6,4 @@ pub mod db;
 pub mod domain;
 pub mod startup;
 pub mod web;
+pub mod demo_data;

@@ -11,8 +11,6 @@ impl MigrationName for Migration {
 }
 
 /// Tables in creation order. `{ts}` is a UTC instant, `{date}` a calendar date, `{bool}` a boolean.
-/// Every imported table keeps `content`: the canonical form of the parsed row, so that a re-import of
-/// the same row is recognised as a no-op and a different row under the same ref as a conflict.
 const TABLES: &str = r#"
 CREATE TABLE commissioners (
     commissioner_ref TEXT NOT NULL PRIMARY KEY,
@@ -23,8 +21,7 @@ CREATE TABLE commissioners (
     rounding_minutes BIGINT NOT NULL,
     cancellation_notice_hours TEXT NOT NULL,
     surplus_cap_weeks BIGINT NOT NULL,
-    surplus_age_weeks BIGINT NOT NULL,
-    content TEXT NOT NULL
+    surplus_age_weeks BIGINT NOT NULL
 );
 CREATE TABLE rates (
     commissioner_ref TEXT NOT NULL REFERENCES commissioners(commissioner_ref),
@@ -34,7 +31,6 @@ CREATE TABLE rates (
     weekday_pence BIGINT NOT NULL,
     weekend_pence BIGINT NOT NULL,
     bank_holiday_pence BIGINT NOT NULL,
-    content TEXT NOT NULL,
     PRIMARY KEY (commissioner_ref, support_type, effective_from)
 );
 CREATE TABLE people (
@@ -46,8 +42,7 @@ CREATE TABLE people (
     postcode TEXT,
     communication_format TEXT NOT NULL,
     decision_maker TEXT NOT NULL,
-    representative_name TEXT,
-    content TEXT NOT NULL
+    representative_name TEXT
 );
 CREATE TABLE agreements (
     agreement_ref TEXT NOT NULL PRIMARY KEY,
@@ -60,8 +55,7 @@ CREATE TABLE agreements (
     fee_basis TEXT NOT NULL,
     fee_percent TEXT,
     fee_fixed_pence BIGINT,
-    flex_window_weeks BIGINT NOT NULL,
-    content TEXT NOT NULL
+    flex_window_weeks BIGINT NOT NULL
 );
 CREATE TABLE streams (
     agreement_ref TEXT NOT NULL REFERENCES agreements(agreement_ref),
@@ -70,7 +64,6 @@ CREATE TABLE streams (
     commissioner_ref TEXT NOT NULL REFERENCES commissioners(commissioner_ref),
     weekly_amount_pence BIGINT NOT NULL,
     is_primary {bool} NOT NULL,
-    content TEXT NOT NULL,
     PRIMARY KEY (agreement_ref, stream_ref),
     UNIQUE (agreement_ref, stream_key)
 );
@@ -85,7 +78,6 @@ CREATE TABLE outcomes (
     short_visits_agreed {bool} NOT NULL,
     approved_by TEXT,
     approved_on {date},
-    content TEXT NOT NULL,
     PRIMARY KEY (agreement_ref, plan_version, outcome_ref)
 );
 CREATE TABLE workers (
@@ -94,8 +86,7 @@ CREATE TABLE workers (
     family_name TEXT NOT NULL,
     dbs_issued_on {date},
     dbs_barred_list_checked {bool} NOT NULL,
-    dbs_update_service {bool} NOT NULL,
-    content TEXT NOT NULL
+    dbs_update_service {bool} NOT NULL
 );
 CREATE TABLE relationships (
     worker_ref TEXT NOT NULL REFERENCES workers(worker_ref),
@@ -103,7 +94,6 @@ CREATE TABLE relationships (
     relationship TEXT NOT NULL,
     same_household {bool} NOT NULL,
     commissioner_authorised {bool} NOT NULL,
-    content TEXT NOT NULL,
     PRIMARY KEY (worker_ref, person_ref)
 );
 CREATE TABLE visits (
@@ -115,8 +105,7 @@ CREATE TABLE visits (
     workers_required BIGINT NOT NULL,
     worker_refs TEXT NOT NULL,
     cancelled_at {ts},
-    cancelled_by TEXT,
-    content TEXT NOT NULL
+    cancelled_by TEXT
 );
 CREATE INDEX visits_by_agreement ON visits (agreement_ref, planned_start);
 CREATE TABLE attendances (
@@ -127,8 +116,7 @@ CREATE TABLE attendances (
     check_in {ts} NOT NULL,
     check_out {ts} NOT NULL,
     method TEXT NOT NULL,
-    location_verified {bool} NOT NULL,
-    content TEXT NOT NULL
+    location_verified {bool} NOT NULL
 );
 CREATE INDEX attendances_by_visit ON attendances (visit_ref);
 CREATE TABLE receipts (
@@ -137,8 +125,7 @@ CREATE TABLE receipts (
     payer TEXT NOT NULL,
     agreement_ref TEXT NOT NULL REFERENCES agreements(agreement_ref),
     stream_ref TEXT NOT NULL,
-    amount_pence BIGINT NOT NULL CHECK (amount_pence > 0),
-    content TEXT NOT NULL
+    amount_pence BIGINT NOT NULL CHECK (amount_pence > 0)
 );
 CREATE TABLE purchases (
     purchase_ref TEXT NOT NULL PRIMARY KEY,
@@ -149,8 +136,7 @@ CREATE TABLE purchases (
     category TEXT NOT NULL,
     description TEXT,
     supplier TEXT,
-    amount_pence BIGINT NOT NULL CHECK (amount_pence > 0),
-    content TEXT NOT NULL
+    amount_pence BIGINT NOT NULL CHECK (amount_pence > 0)
 );
 CREATE TABLE repayments (
     repayment_ref TEXT NOT NULL PRIMARY KEY,
@@ -158,8 +144,7 @@ CREATE TABLE repayments (
     agreement_ref TEXT NOT NULL REFERENCES agreements(agreement_ref),
     stream_ref TEXT NOT NULL,
     payee TEXT NOT NULL,
-    amount_pence BIGINT NOT NULL CHECK (amount_pence > 0),
-    content TEXT NOT NULL
+    amount_pence BIGINT NOT NULL CHECK (amount_pence > 0)
 );
 CREATE TABLE earmarks (
     earmark_ref TEXT NOT NULL PRIMARY KEY,
@@ -168,8 +153,7 @@ CREATE TABLE earmarks (
     purpose TEXT NOT NULL,
     amount_pence BIGINT NOT NULL CHECK (amount_pence > 0),
     created_on {date} NOT NULL,
-    expires_on {date} NOT NULL,
-    content TEXT NOT NULL
+    expires_on {date} NOT NULL
 );
 CREATE TABLE ledger_transactions (
     id BIGINT NOT NULL PRIMARY KEY,

@@ -17,7 +17,6 @@ pub mod commissioners {
         pub cancellation_notice_hours: String,
         pub surplus_cap_weeks: i64,
         pub surplus_age_weeks: i64,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -42,7 +41,6 @@ pub mod rates {
         pub weekday_pence: i64,
         pub weekend_pence: i64,
         pub bank_holiday_pence: i64,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -67,7 +65,6 @@ pub mod people {
         pub communication_format: String,
         pub decision_maker: String,
         pub representative_name: Option<String>,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -94,7 +91,6 @@ pub mod agreements {
         pub fee_percent: Option<String>,
         pub fee_fixed_pence: Option<i64>,
         pub flex_window_weeks: i64,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -117,7 +113,6 @@ pub mod streams {
         pub commissioner_ref: String,
         pub weekly_amount_pence: i64,
         pub is_primary: bool,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -145,7 +140,6 @@ pub mod outcomes {
         pub short_visits_agreed: bool,
         pub approved_by: Option<String>,
         pub approved_on: Option<Date>,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -167,7 +161,6 @@ pub mod workers {
         pub dbs_issued_on: Option<Date>,
         pub dbs_barred_list_checked: bool,
         pub dbs_update_service: bool,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -189,7 +182,6 @@ pub mod relationships {
         pub relationship: String,
         pub same_household: bool,
         pub commissioner_authorised: bool,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -214,7 +206,6 @@ pub mod visits {
         pub worker_refs: String,
         pub cancelled_at: Option<DateTimeUtc>,
         pub cancelled_by: Option<String>,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -238,7 +229,6 @@ pub mod attendances {
         pub check_out: DateTimeUtc,
         pub method: String,
         pub location_verified: bool,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -260,7 +250,6 @@ pub mod receipts {
         pub agreement_ref: String,
         pub stream_ref: String,
         pub amount_pence: i64,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -285,7 +274,6 @@ pub mod purchases {
         pub description: Option<String>,
         pub supplier: Option<String>,
         pub amount_pence: i64,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -307,7 +295,6 @@ pub mod repayments {
         pub stream_ref: String,
         pub payee: String,
         pub amount_pence: i64,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -330,7 +317,6 @@ pub mod earmarks {
         pub amount_pence: i64,
         pub created_on: Date,
         pub expires_on: Date,
-        pub content: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

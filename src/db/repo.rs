@@ -263,10 +263,6 @@ where
     Ok(())
 }
 
-fn content<T: std::fmt::Debug>(value: &T) -> String {
-    format!("{value:?}")
-}
-
 /// Writes an import's new rows and the ledger transactions they bring, in one database transaction.
 pub async fn write_import<C: TransactionTrait>(
     db: &C,
@@ -294,7 +290,6 @@ pub async fn write_import<C: TransactionTrait>(
                         .to_string(),
                     surplus_cap_weeks: c.terms.surplus_cap_weeks,
                     surplus_age_weeks: c.terms.surplus_age_weeks,
-                    content: content(c),
                 }
                 .into_active_model()
             })
@@ -315,7 +310,6 @@ pub async fn write_import<C: TransactionTrait>(
                     weekday_pence: r.weekday.pence(),
                     weekend_pence: r.weekend.pence(),
                     bank_holiday_pence: r.bank_holiday.pence(),
-                    content: content(r),
                 }
                 .into_active_model()
             })
@@ -338,7 +332,6 @@ pub async fn write_import<C: TransactionTrait>(
                     communication_format: p.communication_format.word().to_owned(),
                     decision_maker: p.decision_maker.word().to_owned(),
                     representative_name: p.representative_name.clone(),
-                    content: content(p),
                 }
                 .into_active_model()
             })
@@ -358,7 +351,6 @@ pub async fn write_import<C: TransactionTrait>(
                     dbs_issued_on: w.dbs_issued_on,
                     dbs_barred_list_checked: w.dbs_barred_list_checked,
                     dbs_update_service: w.dbs_update_service,
-                    content: content(w),
                 }
                 .into_active_model()
             })
@@ -390,7 +382,6 @@ pub async fn write_import<C: TransactionTrait>(
                     fee_percent,
                     fee_fixed_pence,
                     flex_window_weeks: a.flex_window_weeks,
-                    content: content(a),
                 }
                 .into_active_model()
             })
@@ -412,7 +403,6 @@ pub async fn write_import<C: TransactionTrait>(
                     commissioner_ref: s.commissioner_ref.clone(),
                     weekly_amount_pence: s.weekly_amount.pence(),
                     is_primary: s.primary,
-                    content: content(s),
                 }
                 .into_active_model()
             })
@@ -436,7 +426,6 @@ pub async fn write_import<C: TransactionTrait>(
                     short_visits_agreed: o.short_visits_agreed,
                     approved_by: o.approved_by.clone(),
                     approved_on: o.approved_on,
-                    content: content(o),
                 }
                 .into_active_model()
             })
@@ -455,7 +444,6 @@ pub async fn write_import<C: TransactionTrait>(
                     relationship: r.relationship.word().to_owned(),
                     same_household: r.same_household,
                     commissioner_authorised: r.commissioner_authorised,
-                    content: content(r),
                 }
                 .into_active_model()
             })
@@ -478,7 +466,6 @@ pub async fn write_import<C: TransactionTrait>(
                     worker_refs: v.worker_refs.join(";"),
                     cancelled_at: v.cancellation.as_ref().map(|c| c.at),
                     cancelled_by: v.cancellation.as_ref().map(|c| c.by.word().to_owned()),
-                    content: content(v),
                 }
                 .into_active_model()
             })
@@ -500,7 +487,6 @@ pub async fn write_import<C: TransactionTrait>(
                     check_out: a.check_out,
                     method: a.method.word().to_owned(),
                     location_verified: a.location_verified,
-                    content: content(a),
                 }
                 .into_active_model()
             })
@@ -520,7 +506,6 @@ pub async fn write_import<C: TransactionTrait>(
                     agreement_ref: r.agreement_ref.clone(),
                     stream_ref: r.stream_ref.clone(),
                     amount_pence: r.amount.pence(),
-                    content: content(r),
                 }
                 .into_active_model()
             })
@@ -543,7 +528,6 @@ pub async fn write_import<C: TransactionTrait>(
                     description: p.description.clone(),
                     supplier: p.supplier.clone(),
                     amount_pence: p.amount.pence(),
-                    content: content(p),
                 }
                 .into_active_model()
             })
@@ -563,7 +547,6 @@ pub async fn write_import<C: TransactionTrait>(
                     stream_ref: r.stream_ref.clone(),
                     payee: r.payee.word().to_owned(),
                     amount_pence: r.amount.pence(),
-                    content: content(r),
                 }
                 .into_active_model()
             })
@@ -584,7 +567,6 @@ pub async fn write_import<C: TransactionTrait>(
                     amount_pence: e.amount.pence(),
                     created_on: e.created_on,
                     expires_on: e.expires_on,
-                    content: content(e),
                 }
                 .into_active_model()
             })
@@ -599,6 +581,19 @@ pub async fn write_import<C: TransactionTrait>(
 
 /// Every ledger transaction with its postings and service lines, in id order.
 pub async fn load_ledger<C: ConnectionTrait>(db: &C) -> Result<Vec<Transaction>, DbError> {
+    load_ledger_with(db, true).await
+}
+
+/// Every ledger transaction with its postings but without service lines (returns and the journal
+/// need only the money).
+pub async fn load_ledger_money<C: ConnectionTrait>(db: &C) -> Result<Vec<Transaction>, DbError> {
+    load_ledger_with(db, false).await
+}
+
+async fn load_ledger_with<C: ConnectionTrait>(
+    db: &C,
+    with_lines: bool,
+) -> Result<Vec<Transaction>, DbError> {
     let mut postings: HashMap<i64, Vec<Posting>> = HashMap::new();
     for p in ledger_postings::Entity::find()
         .order_by_asc(ledger_postings::Column::TransactionId)
@@ -618,12 +613,16 @@ pub async fn load_ledger<C: ConnectionTrait>(db: &C) -> Result<Vec<Transaction>,
         });
     }
     let mut lines: HashMap<i64, Vec<ServiceLine>> = HashMap::new();
-    for l in service_lines::Entity::find()
-        .order_by_asc(service_lines::Column::TransactionId)
-        .order_by_asc(service_lines::Column::LineNo)
-        .all(db)
-        .await?
-    {
+    let line_rows = if with_lines {
+        service_lines::Entity::find()
+            .order_by_asc(service_lines::Column::TransactionId)
+            .order_by_asc(service_lines::Column::LineNo)
+            .all(db)
+            .await?
+    } else {
+        Vec::new()
+    };
+    for l in line_rows {
         let charge = match l.charge.as_str() {
             "service" => Charge::Service,
             "cancellation" => Charge::Cancellation,

@@ -146,31 +146,17 @@ impl Entry {
         Entry::pair(kind, date, fund, to, amount)
     }
 
-    /// A service cost made of several worker lines: one fund debit per line, one care-income credit.
+    /// A service cost: the fund is debited the sum of the worker lines (each line is kept beside the
+    /// transaction), care income credited.
     pub fn service(date: NaiveDate, fund: Account, lines: &[Pence]) -> Entry {
-        let mut postings: Vec<Posting> = lines
-            .iter()
-            .map(|a| Posting {
-                account: fund.clone(),
-                amount: *a,
-            })
-            .collect();
         let total: Pence = lines.iter().copied().sum();
-        postings.push(Posting {
-            account: Account::CareIncome,
-            amount: -total,
-        });
-        if postings.len() < 2 {
-            postings.push(Posting {
-                account: fund,
-                amount: Pence::ZERO,
-            });
-        }
-        Entry {
-            kind: TransactionKind::Service,
+        Entry::pair(
+            TransactionKind::Service,
             date,
-            postings,
-        }
+            fund,
+            Account::CareIncome,
+            total,
+        )
     }
 
     /// The mirror of `original`, dated `date`.
