@@ -51,6 +51,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Csv)]
         format: Format,
     },
+    /// Every commissioner's return for a period, written to DIR as return-{C}-{FROM}-{TO}.{csv,json,html}
+    /// (the month-end run: the records and the ledger are read once).
+    Returns {
+        #[arg(long, value_parser = date_arg)]
+        from: NaiveDate,
+        #[arg(long, value_parser = date_arg)]
+        to: NaiveDate,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// An agreement's statement for a period.
     Statement {
         #[arg(long)]
@@ -193,10 +203,22 @@ pub fn return_output(
     format: Format,
 ) -> anyhow::Result<String> {
     let rows = council_return(world, ledger, commissioner, from, to)?;
+    render_return(world, commissioner, from, to, &rows, format)
+}
+
+/// Renders return rows as CSV (FORMATS.md), JSON with totals, or the printable HTML page.
+pub fn render_return(
+    world: &World,
+    commissioner: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    rows: &[crate::app::reports::ReturnRow],
+    format: Format,
+) -> anyhow::Result<String> {
     Ok(match format {
         Format::Csv => write_csv(&RETURN_COLUMNS, rows.iter().map(|r| r.cells())),
         Format::Json => {
-            let totals = json_object(&RETURN_COLUMNS[7..], return_totals(&rows));
+            let totals = json_object(&RETURN_COLUMNS[7..], return_totals(rows));
             let rows: Vec<_> = rows
                 .iter()
                 .map(|r| json_object(&RETURN_COLUMNS, r.cells()))
@@ -214,7 +236,7 @@ pub fn return_output(
                 .get(commissioner)
                 .map_or(commissioner.to_owned(), |c| c.name.clone());
             let cells = rows.iter().map(|r| r.cells()).collect();
-            crate::web::return_page(commissioner, &name, from, to, cells, return_totals(&rows))?
+            crate::web::return_page(commissioner, &name, from, to, cells, return_totals(rows))?
         }
     })
 }
@@ -555,6 +577,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     print!(
                         "{}",
                         return_output(&world, &ledger, &commissioner, from, to, format)?
+                    );
+                    Ok(0)
+                }
+                Command::Returns { from, to, out } => {
+                    let world = db::load_world(&conn).await?;
+                    let ledger = db::load_ledger_money(&conn).await?;
+                    std::fs::create_dir_all(&out)?;
+                    for commissioner in world.commissioners.keys() {
+                        let rows = council_return(&world, &ledger, commissioner, from, to)?;
+                        for (format, ext) in [
+                            (Format::Csv, "csv"),
+                            (Format::Json, "json"),
+                            (Format::Html, "html"),
+                        ] {
+                            let file = out.join(format!("return-{commissioner}-{from}-{to}.{ext}"));
+                            std::fs::write(
+                                &file,
+                                render_return(&world, commissioner, from, to, &rows, format)?,
+                            )?;
+                        }
+                    }
+                    println!(
+                        "{} returns for {from} to {to} written to {}",
+                        world.commissioners.len(),
+                        out.display()
                     );
                     Ok(0)
                 }
