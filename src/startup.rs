@@ -1,4 +1,161 @@
-//! Starting the HTTP service.
-pub async fn serve(_database: &str, _demo: bool, _bind: &str) -> anyhow::Result<()> {
-    anyhow::bail!("serve is not built yet")
+//! Starting the HTTP service: logging, the database, the demo data, reconciliation at start-up and
+//! daily, the router, and a graceful shutdown on Ctrl-C or SIGTERM.
+//!
+//! Reconciliation runs through today (Europe/London) before the service listens, so the first
+//! answer already reflects every visit and fee due; then once a day, just after local midnight.
+use crate::app::import::{import_files, ImportError};
+use crate::app::reconcile::reconcile;
+use crate::db;
+use crate::domain::calendar::{local_date, start_of_local_day};
+use crate::http::{router, AppState};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where the demo provider's files live, relative to the working directory.
+pub const DEMO_FIXTURES_DIR: &str = "fixtures/demo";
+
+/// How long after local midnight the daily reconciliation runs (clear of the change of date).
+const DAILY_RECONCILE_AFTER_MIDNIGHT_MINUTES: i64 = 5;
+
+/// Runs the service on `bind` until Ctrl-C or SIGTERM.
+pub async fn serve(database: &str, demo: bool, bind: &str) -> anyhow::Result<()> {
+    crate::telemetry::init();
+    let conn = db::connect(database)
+        .await
+        .context("opening the database")?;
+    if demo {
+        load_demo(&conn).await?;
+    }
+    reconcile_through_today(&conn).await;
+    let daily = tokio::spawn(reconcile_daily(conn.clone()));
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("listening on {bind}"))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(%address, "listening");
+    println!("isf serve: listening on http://{address} (API docs at /api/docs)");
+    let served = axum::serve(listener, router(AppState::new(conn.clone())))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    daily.abort();
+    conn.close().await.ok();
+    tracing::info!("stopped");
+    served.context("serving HTTP")
+}
+
+/// Resolves when the process is asked to stop: Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+/// Reconciles through today in London. A failure is logged, never fatal: the service still
+/// answers for what is already in the ledger.
+async fn reconcile_through_today(conn: &DatabaseConnection) {
+    let now = chrono::Utc::now();
+    let today = local_date(now);
+    match reconcile(conn, today, now).await {
+        Ok(s) => tracing::info!(
+            through = %today,
+            posted = s.posted,
+            reversed = s.reversed,
+            unchanged = s.unchanged,
+            "reconciled"
+        ),
+        Err(e) => {
+            tracing::error!(through = %today, error = %format!("{e:#}"), "reconciliation failed")
+        }
+    }
+}
+
+/// Reconciles once a day, a few minutes after midnight in London.
+async fn reconcile_daily(conn: DatabaseConnection) {
+    loop {
+        let now = chrono::Utc::now();
+        let tomorrow = local_date(now) + chrono::Duration::days(1);
+        let next = start_of_local_day(tomorrow)
+            + chrono::Duration::minutes(DAILY_RECONCILE_AFTER_MIDNIGHT_MINUTES);
+        let wait = (next - now).to_std().unwrap_or(Duration::from_secs(60));
+        tokio::time::sleep(wait).await;
+        reconcile_through_today(&conn).await;
+    }
+}
+
+/// The demo fixtures: `fixtures/demo` under the working directory, else the one in the source tree.
+fn demo_dir() -> Option<PathBuf> {
+    [
+        PathBuf::from(DEMO_FIXTURES_DIR),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(DEMO_FIXTURES_DIR),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+}
+
+/// Loads the demo provider into an empty database (one with no commissioners).
+async fn load_demo(conn: &DatabaseConnection) -> anyhow::Result<()> {
+    let world = db::load_world(conn).await.context("reading the database")?;
+    if !world.commissioners.is_empty() {
+        println!("isf serve --demo: the database already holds data; nothing loaded");
+        return Ok(());
+    }
+    let Some(dir) = demo_dir() else {
+        tracing::warn!(
+            "--demo: no {DEMO_FIXTURES_DIR} folder in the working directory or the source tree; \
+             starting with an empty database"
+        );
+        return Ok(());
+    };
+    let files = crate::cli::read_input(&dir)?;
+    let now = chrono::Utc::now();
+    let summaries = match import_files(conn, &files, now).await {
+        Ok(s) => s,
+        Err(ImportError::Rejected(errors)) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            anyhow::bail!(
+                "the demo data in {} was rejected: {} problem(s)",
+                dir.display(),
+                errors.len()
+            );
+        }
+        Err(e) => return Err(e).context("importing the demo data"),
+    };
+    let rows: usize = summaries.iter().map(|s| s.new_rows).sum();
+    let today = local_date(now);
+    let reconciled = reconcile(conn, today, now)
+        .await
+        .context("reconciling the demo data")?;
+    println!(
+        "isf serve --demo: loaded {rows} rows from {} files in {}; reconciled through {today}: {} posted",
+        summaries.len(),
+        dir.display(),
+        reconciled.posted
+    );
+    Ok(())
 }

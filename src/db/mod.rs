@@ -1,6 +1,7 @@
 //! The database edge: connection, migration, entities and the repositories that turn rows into
 //! domain values and back. Only this module knows sea-orm.
 pub mod entities;
+pub mod idempotency;
 mod repo;
 
 pub use repo::*;

@@ -1,1 +1,485 @@
 //! The HTTP API, as a client of the service sees it.
+//!
+//! Each test imports the acceptance scenario `basic` into a fresh database, starts `isf serve` (which
+//! reconciles through today before it listens) and talks to it over HTTP.
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+/// A server holding the basic scenario, and a client for it.
+struct Api {
+    db: TestDb,
+    server: Server,
+    runtime: tokio::runtime::Runtime,
+    client: ::reqwest::Client,
+}
+
+/// What came back.
+struct Answer {
+    status: u16,
+    content_type: String,
+    headers: ::reqwest::header::HeaderMap,
+    text: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+impl Api {
+    fn basic() -> Api {
+        let db = TestDb::new();
+        let input = shared_dir().join("acceptance/basic/input");
+        db.isf_ok(&["import", input.to_str().unwrap()]);
+        let server = db.serve(&[]);
+        Api {
+            db,
+            server,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime"),
+            client: ::reqwest::Client::new(),
+        }
+    }
+
+    fn send(&self, request: ::reqwest::RequestBuilder) -> Answer {
+        self.runtime.block_on(async {
+            let response = request.send().await.expect("the server answers");
+            let headers = response.headers().clone();
+            Answer {
+                status: response.status().as_u16(),
+                content_type: headers
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned(),
+                headers,
+                text: response.text().await.expect("a body"),
+            }
+        })
+    }
+
+    fn get(&self, path: &str) -> Answer {
+        self.send(self.client.get(self.server.url(path)))
+    }
+
+    fn post_receipt(&self, key: Option<&str>, body: &Value) -> Answer {
+        let mut request = self
+            .client
+            .post(self.server.url("/api/receipts"))
+            .json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        self.send(request)
+    }
+
+    /// The balance of one fund of an agreement, in pence, as the API reports it.
+    fn balance(&self, agreement: &str, stream: &str) -> i64 {
+        let answer = self.get(&format!("/api/agreements/{agreement}"));
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let body = answer.json();
+        let fund = body["funds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["stream_ref"] == stream)
+            .unwrap_or_else(|| panic!("no fund {stream} in {body}"));
+        pence(fund["balance"].as_str().expect("a balance is a string"))
+    }
+}
+
+/// "1234.50" → 123450; panics unless the text is money with exactly two decimals.
+fn pence(text: &str) -> i64 {
+    let (sign, digits) = text.strip_prefix('-').map_or((1, text), |d| (-1, d));
+    let (whole, frac) = digits.split_once('.').expect("two decimals");
+    assert_eq!(frac.len(), 2, "{text} has two decimals");
+    sign * (whole.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap())
+}
+
+fn receipt(receipt_ref: &str, amount: &str) -> Value {
+    json!({
+        "receipt_ref": receipt_ref,
+        "received_on": "2026-05-04",
+        "payer": "commissioner",
+        "agreement_ref": "AG-BOB",
+        "stream_ref": "CHC",
+        "amount": amount,
+    })
+}
+
+fn assert_problem(answer: &Answer, status: u16) -> Value {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    assert_eq!(
+        answer.content_type, "application/problem+json",
+        "{}",
+        answer.text
+    );
+    let body = answer.json();
+    assert_eq!(body["status"], status, "{body}");
+    assert!(
+        body["type"].is_string() && body["title"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+fn fields_at_fault(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn health_answers_ok_with_a_request_id() {
+    let api = Api::basic();
+    let answer = api.get("/health");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json(), json!({"status": "ok"}));
+    assert!(answer.headers.contains_key("x-request-id"));
+    let mine = api.send(
+        api.client
+            .get(api.server.url("/health"))
+            .header("x-request-id", "trace-me-123"),
+    );
+    assert_eq!(mine.headers["x-request-id"], "trace-me-123");
+}
+
+#[test]
+fn the_openapi_document_is_3_1_and_lists_every_route() {
+    let api = Api::basic();
+    let answer = api.get("/api/openapi.json");
+    assert_eq!(answer.status, 200);
+    let doc = answer.json();
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    for (path, method) in [
+        ("/health", "get"),
+        ("/api/commissioners", "get"),
+        ("/api/commissioners/{ref}", "get"),
+        ("/api/commissioners/{ref}/returns", "get"),
+        ("/api/people", "get"),
+        ("/api/people/{ref}", "get"),
+        ("/api/agreements", "get"),
+        ("/api/agreements/{ref}", "get"),
+        ("/api/receipts", "post"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is missing from the document"
+        );
+    }
+    let docs = api.get("/api/docs");
+    assert_eq!(docs.status, 200);
+    assert!(docs.content_type.starts_with("text/html"));
+    assert!(
+        docs.text.contains("/api/receipts"),
+        "the page lists the operations"
+    );
+}
+
+#[test]
+fn agreements_are_listed_a_page_at_a_time_and_read_with_their_funds_balances() {
+    let api = Api::basic();
+    let first = api.get("/api/agreements?limit=2").json();
+    let refs: Vec<&str> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["agreement_ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs, ["AG-ANN", "AG-BOB"]);
+    assert_eq!(first["next_after"], "AG-BOB");
+    let rest = api.get("/api/agreements?limit=2&after=AG-BOB").json();
+    assert_eq!(rest["items"][0]["agreement_ref"], "AG-CHI");
+    assert!(rest.get("next_after").is_none(), "{rest}");
+
+    let bob = api.get("/api/agreements/AG-BOB");
+    assert_eq!(bob.status, 200, "{}", bob.text);
+    let bob = bob.json();
+    assert_eq!(bob["contribution_mode"], "gross");
+    assert_eq!(bob["fee"], json!({"basis": "fixed", "value": "15.00"}));
+    let funds = bob["funds"].as_array().unwrap();
+    assert_eq!(funds.len(), 2, "{bob}");
+    assert_eq!(funds[0]["stream_ref"], "ASC");
+    assert_eq!(funds[0]["weekly_amount"], "510.00");
+    assert_eq!(funds[1]["stream_ref"], "CHC");
+    for f in funds {
+        pence(f["balance"].as_str().expect("money is a decimal string"));
+    }
+
+    let missing = api.get("/api/agreements/AG-NOBODY");
+    assert_problem(&missing, 404);
+    let too_many = api.get("/api/agreements?limit=501");
+    assert_eq!(fields_at_fault(&assert_problem(&too_many, 422)), ["limit"]);
+}
+
+#[test]
+fn commissioners_and_people_are_listed_and_read() {
+    let api = Api::basic();
+    let commissioners = api.get("/api/commissioners").json();
+    let refs: Vec<&str> = commissioners["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["commissioner_ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs, ["ICB-NE", "NCC"]);
+    let icb = api.get("/api/commissioners/ICB-NE").json();
+    assert_eq!(icb["kind"], "icb");
+    assert_eq!(icb["terms"]["billing_basis"], "actual");
+    assert_eq!(
+        icb["terms"]["tolerance_minutes"], 5,
+        "an empty term takes its default"
+    );
+    assert_eq!(icb["terms"]["rounding_minutes"], 15);
+
+    let people = api.get("/api/people").json();
+    assert_eq!(people["items"].as_array().unwrap().len(), 3);
+    let bob = api.get("/api/people/P-BOB").json();
+    assert_eq!(bob["decision_maker"], "lpa");
+    assert_eq!(bob["representative_name"], "Carol Lewis");
+    assert_problem(&api.get("/api/people/P-NOBODY"), 404);
+    assert_problem(&api.get("/api/commissioners/NOBODY"), 404);
+}
+
+#[test]
+fn a_council_return_is_the_same_as_the_command_lines() {
+    let api = Api::basic();
+    let answer = api.get("/api/commissioners/NCC/returns?from=2026-03-01&to=2026-03-31");
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let body = answer.json();
+    let ann = &body["rows"][0];
+    assert_eq!(ann["agreement_ref"], "AG-ANN");
+    assert_eq!(ann["planned_hours"], "25.57");
+    assert_eq!(ann["delivered_hours"], "14.12");
+    assert_eq!(ann["commissioner_receipts"], "3080.00");
+    assert_eq!(ann["person_receipts"], "140.00");
+    assert_eq!(ann["services"], "314.02");
+    assert!(body["totals"]["closing_balance"].is_string(), "{body}");
+
+    let cli = api.db.isf_ok(&[
+        "return",
+        "--commissioner",
+        "NCC",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        "--format",
+        "json",
+    ]);
+    let cli: Value = serde_json::from_str(&cli).expect("the CLI writes JSON");
+    assert_eq!(body["rows"], cli["rows"]);
+    assert_eq!(body["totals"], cli["totals"]);
+
+    let backwards = api.get("/api/commissioners/NCC/returns?from=2026-03-31&to=2026-03-01");
+    assert_eq!(fields_at_fault(&assert_problem(&backwards, 422)), ["to"]);
+    let no_dates = api.get("/api/commissioners/NCC/returns");
+    assert_eq!(
+        fields_at_fault(&assert_problem(&no_dates, 422)),
+        ["from", "to"]
+    );
+    assert_problem(
+        &api.get("/api/commissioners/NOBODY/returns?from=2026-03-01&to=2026-03-31"),
+        404,
+    );
+}
+
+#[test]
+fn a_receipt_is_recorded_and_credits_its_fund() {
+    let api = Api::basic();
+    let before = api.balance("AG-BOB", "CHC");
+    let answer = api.post_receipt(Some("key-1"), &receipt("R-API-1", "392.50"));
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert!(answer.content_type.starts_with("application/json"));
+    let body = answer.json();
+    assert_eq!(
+        body["receipt"],
+        json!({
+            "receipt_ref": "R-API-1", "received_on": "2026-05-04", "payer": "commissioner",
+            "agreement_ref": "AG-BOB", "stream_ref": "CHC", "amount": "392.50"
+        })
+    );
+    assert_eq!(
+        pence(body["fund"]["balance"].as_str().unwrap()),
+        before + 39250
+    );
+    assert_eq!(api.balance("AG-BOB", "CHC"), before + 39250);
+    let journal = api.db.isf_ok(&["export-ledger", "--format", "journal"]);
+    assert!(
+        journal.contains("receipt R-API-1"),
+        "the ledger holds the receipt"
+    );
+}
+
+#[test]
+fn a_persons_receipt_goes_to_the_primary_stream_of_a_net_agreement_only() {
+    let api = Api::basic();
+    let before = api.balance("AG-ANN", "ASC");
+    let body = json!({
+        "receipt_ref": "R-API-P", "received_on": "2026-05-04", "payer": "person",
+        "agreement_ref": "AG-ANN", "amount": "35.00"
+    });
+    let answer = api.post_receipt(Some("key-p"), &body);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.json()["receipt"]["stream_ref"], "ASC");
+    assert_eq!(api.balance("AG-ANN", "ASC"), before + 3500);
+
+    let mut gross = body.clone();
+    gross["receipt_ref"] = json!("R-API-Q");
+    gross["agreement_ref"] = json!("AG-BOB");
+    let refused = api.post_receipt(Some("key-q"), &gross);
+    assert_eq!(fields_at_fault(&assert_problem(&refused, 422)), ["payer"]);
+}
+
+#[test]
+fn a_replayed_receipt_returns_the_original_response_and_changes_nothing() {
+    let api = Api::basic();
+    let first = api.post_receipt(Some("key-2"), &receipt("R-API-2", "100.00"));
+    assert_eq!(first.status, 201, "{}", first.text);
+    let balance = api.balance("AG-BOB", "CHC");
+    let journal = api.db.isf_ok(&["export-ledger", "--format", "journal"]);
+
+    let replay = api.post_receipt(Some("key-2"), &receipt("R-API-2", "100.00"));
+    assert_eq!(replay.status, 201);
+    assert_eq!(replay.text, first.text, "the same body, byte for byte");
+    assert_eq!(replay.headers["idempotent-replayed"], "true");
+    assert_eq!(api.balance("AG-BOB", "CHC"), balance);
+    assert_eq!(
+        api.db.isf_ok(&["export-ledger", "--format", "journal"]),
+        journal,
+        "the ledger is unchanged"
+    );
+}
+
+#[test]
+fn a_receipt_sent_many_times_at_once_is_recorded_once() {
+    let api = Api::basic();
+    let before = api.balance("AG-BOB", "CHC");
+    let body = receipt("R-API-RACE", "10.00");
+    let answers: Vec<(u16, String)> = api.runtime.block_on(async {
+        let mut sends = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let request = api
+                .client
+                .post(api.server.url("/api/receipts"))
+                .header("Idempotency-Key", "key-race")
+                .json(&body);
+            sends.spawn(async move {
+                let response = request.send().await.expect("the server answers");
+                let status = response.status().as_u16();
+                (status, response.text().await.expect("a body"))
+            });
+        }
+        sends.join_all().await
+    });
+    for (status, text) in &answers {
+        assert_eq!(*status, 201, "{text}");
+        assert_eq!(text, &answers[0].1, "every answer is the first one");
+    }
+    assert_eq!(api.balance("AG-BOB", "CHC"), before + 1000);
+}
+
+#[test]
+fn the_same_key_with_another_body_is_a_conflict() {
+    let api = Api::basic();
+    let first = api.post_receipt(Some("key-3"), &receipt("R-API-3", "100.00"));
+    assert_eq!(first.status, 201, "{}", first.text);
+    let balance = api.balance("AG-BOB", "CHC");
+    let other = api.post_receipt(Some("key-3"), &receipt("R-API-3", "100.01"));
+    assert_problem(&other, 409);
+    assert_eq!(api.balance("AG-BOB", "CHC"), balance);
+}
+
+#[test]
+fn a_held_receipt_ref_with_other_content_is_a_conflict() {
+    let api = Api::basic();
+    // R-001 was imported: 1540.00 from the commissioner on 2026-03-02 to AG-ANN ASC.
+    let held = json!({
+        "receipt_ref": "R-001", "received_on": "2026-03-02", "payer": "commissioner",
+        "agreement_ref": "AG-ANN", "stream_ref": "ASC", "amount": "1540.00"
+    });
+    let same = api.post_receipt(Some("key-4"), &held);
+    assert_eq!(
+        same.status, 200,
+        "the same content is a no-op: {}",
+        same.text
+    );
+    let mut changed = held.clone();
+    changed["amount"] = json!("1541.00");
+    let conflict = assert_problem(&api.post_receipt(Some("key-5"), &changed), 409);
+    assert!(
+        conflict["detail"].as_str().unwrap().contains("amount"),
+        "{conflict}"
+    );
+}
+
+#[test]
+fn an_amount_with_three_decimals_is_refused_naming_the_field() {
+    let api = Api::basic();
+    let balance = api.balance("AG-BOB", "CHC");
+    let answer = api.post_receipt(Some("key-6"), &receipt("R-API-6", "35.005"));
+    let problem = assert_problem(&answer, 422);
+    assert_eq!(fields_at_fault(&problem), ["amount"]);
+    assert_eq!(api.balance("AG-BOB", "CHC"), balance);
+
+    let number = api.post_receipt(
+        Some("key-7"),
+        &json!({
+            "receipt_ref": "R-API-7", "received_on": "2026-05-04", "payer": "commissioner",
+            "agreement_ref": "AG-BOB", "stream_ref": "CHC", "amount": 35.0
+        }),
+    );
+    assert_eq!(fields_at_fault(&assert_problem(&number, 422)), ["amount"]);
+}
+
+#[test]
+fn an_unknown_agreement_is_refused_naming_the_field() {
+    let api = Api::basic();
+    let mut body = receipt("R-API-8", "10.00");
+    body["agreement_ref"] = json!("AG-NOBODY");
+    let problem = assert_problem(&api.post_receipt(Some("key-8"), &body), 422);
+    assert_eq!(fields_at_fault(&problem), ["agreement_ref"]);
+}
+
+#[test]
+fn a_receipt_without_an_idempotency_key_is_a_bad_request() {
+    let api = Api::basic();
+    let balance = api.balance("AG-BOB", "CHC");
+    let answer = api.post_receipt(None, &receipt("R-API-9", "10.00"));
+    assert_problem(&answer, 400);
+    assert_eq!(api.balance("AG-BOB", "CHC"), balance);
+}
+
+#[test]
+fn errors_outside_the_handlers_are_problems_too() {
+    let api = Api::basic();
+    assert_problem(&api.get("/api/nothing-here"), 404);
+    let wrong_method = api.send(api.client.delete(api.server.url("/api/receipts")));
+    assert_problem(&wrong_method, 405);
+    assert!(wrong_method.headers.contains_key("allow"));
+    let huge = "x".repeat(1024 * 1024 + 1);
+    let too_large = api.send(
+        api.client
+            .post(api.server.url("/api/receipts"))
+            .header("Idempotency-Key", "key-10")
+            .header("content-type", "application/json")
+            .body(huge),
+    );
+    assert_problem(&too_large, 413);
+}

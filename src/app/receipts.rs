@@ -1,0 +1,764 @@
+//! `record_receipt`: money received, recorded through the API under exactly the rules of
+//! `receipts.csv`, and the read side the API serves (commissioners, people, agreements with their
+//! funds' balances, council returns).
+//!
+//! A receipt is checked with the same parsers as the import (`Ref`, `parse_date`, `Payer`,
+//! `Pence::parse_positive`) and the same rules (the agreement and stream exist; a person's receipt
+//! is on a `net` agreement and credited to the primary stream), and is written with
+//! `import::money_transactions` and `db::write_import`, so an imported receipt and a posted one are
+//! indistinguishable in the books.
+//!
+//! Every write carries a client's idempotency key. The key, a fingerprint of the request and the
+//! response given are stored in the same database transaction as the receipt: a retry with the same
+//! request gets the stored response back and changes nothing; the same key with another request is
+//! refused. Validation failures store nothing, so a corrected request may reuse its key.
+use super::import::{money_transactions, NewRows};
+use super::reports::{council_return, ReportError, ReturnRow};
+use crate::db::idempotency::{self, StoredResponse};
+use crate::db::{self, DbError};
+use crate::domain::calendar::{parse_date, Instant};
+use crate::domain::ledger::{fund_balance, Account, Transaction};
+use crate::domain::model::{
+    Agreement, Commissioner, ContributionMode, Payer, Person, Receipt, Stream,
+};
+use crate::domain::money::Pence;
+use crate::domain::refs::{IdempotencyKey, Ref};
+use crate::domain::world::World;
+use chrono::NaiveDate;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use sha2::{Digest, Sha256};
+
+/// The most items one page of a list holds.
+pub const PAGE_ITEMS_MAX: usize = 500;
+
+/// How many times a receipt is attempted when a concurrent writer took its key or ref first: the
+/// second attempt sees the other writer's work and answers as a replay or a repeat.
+const RECEIPT_ATTEMPTS_MAX: usize = 2;
+
+/// A receipt as the client wrote it: text, not yet parsed. An empty value is an absent one, as in
+/// a CSV cell.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReceiptInput {
+    pub receipt_ref: Option<String>,
+    pub received_on: Option<String>,
+    pub payer: Option<String>,
+    pub agreement_ref: Option<String>,
+    pub stream_ref: Option<String>,
+    pub amount: Option<String>,
+}
+
+impl ReceiptInput {
+    /// SHA-256 (hex) of the canonical form: each field in a fixed order, its value length-prefixed
+    /// (absent and empty alike), so two requests share a fingerprint exactly when their fields are
+    /// equal, whatever the order or spacing of the JSON they came in.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(b"receipt/v1\n");
+        for (name, value) in [
+            ("receipt_ref", &self.receipt_ref),
+            ("received_on", &self.received_on),
+            ("payer", &self.payer),
+            ("agreement_ref", &self.agreement_ref),
+            ("stream_ref", &self.stream_ref),
+            ("amount", &self.amount),
+        ] {
+            let value = value.as_deref().unwrap_or_default();
+            hasher.update(format!("{name}:{}:", value.len()).as_bytes());
+            hasher.update(value.as_bytes());
+            hasher.update(b"\n");
+        }
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: &str, reason: impl Into<String>) -> FieldProblem {
+        FieldProblem {
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Why a receipt was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    #[error("the receipt has {} problem(s)", .0.len())]
+    Invalid(Vec<FieldProblem>),
+    #[error("receipt {receipt_ref} is already held with other content ({differences}): a change is a new ref or a reversal, never an edit")]
+    ConflictingReceipt {
+        receipt_ref: String,
+        differences: String,
+    },
+    #[error(
+        "this idempotency key was used for a different request; use a new key for a new request"
+    )]
+    KeyReused,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// A receipt as held, with its fund's balance afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedReceipt {
+    pub receipt: Receipt,
+    /// True when this request added the receipt; false when the same receipt was already held.
+    pub created: bool,
+    /// The fund's balance at the end of `as_of`, counting transactions dated up to then.
+    pub balance: Pence,
+    pub as_of: NaiveDate,
+}
+
+/// The response given to a receipt request: its status and body, as the caller rendered them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Whether a reply is new or the stored answer to an earlier request with the same key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptReply {
+    Fresh(Reply),
+    Replayed(Reply),
+}
+
+/// Parses and checks a receipt against what is held, with the rules of `receipts.csv`.
+pub fn check_receipt(world: &World, input: &ReceiptInput) -> Result<Receipt, Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    let receipt_ref = required(&mut problems, "receipt_ref", &input.receipt_ref, parse_ref);
+    let received_on = required(&mut problems, "received_on", &input.received_on, |t| {
+        parse_date(t).map_err(|e| e.to_string())
+    });
+    let payer = required(&mut problems, "payer", &input.payer, |t| {
+        Payer::parse(t).ok_or_else(|| format!("{t:?} is not one of {}", Payer::WORDS.join(", ")))
+    });
+    let agreement_ref = required(
+        &mut problems,
+        "agreement_ref",
+        &input.agreement_ref,
+        parse_ref,
+    );
+    let stream_ref = match payer {
+        Some(Payer::Person) => optional(&mut problems, "stream_ref", &input.stream_ref, parse_ref),
+        _ => required(&mut problems, "stream_ref", &input.stream_ref, parse_ref),
+    };
+    let amount = required(&mut problems, "amount", &input.amount, |t| {
+        Pence::parse_positive(t).map_err(|e| e.to_string())
+    });
+    let agreement = agreement_ref.as_deref().and_then(|a| {
+        let found = world.agreements.get(a);
+        if found.is_none() {
+            problems.push(FieldProblem::new(
+                "agreement_ref",
+                format!("no agreement {a}"),
+            ));
+        }
+        found
+    });
+    if let (Some(a), Some(s)) = (agreement, &stream_ref) {
+        if world.stream(&a.agreement_ref, s).is_none() {
+            problems.push(FieldProblem::new(
+                "stream_ref",
+                format!("agreement {} has no stream {s}", a.agreement_ref),
+            ));
+        }
+    }
+    let mut resolved_stream = stream_ref.clone();
+    if let (Some(a), Some(Payer::Person)) = (agreement, payer) {
+        let primary = world
+            .primary_stream(&a.agreement_ref)
+            .map(|s| s.stream_ref.clone());
+        if a.contribution_mode != ContributionMode::Net {
+            problems.push(FieldProblem::new(
+                "payer",
+                format!(
+                    "agreement {} is {}: the person pays no contribution to the provider",
+                    a.agreement_ref, a.contribution_mode
+                ),
+            ));
+        } else if stream_ref.is_some() && stream_ref != primary {
+            problems.push(FieldProblem::new(
+                "stream_ref",
+                format!(
+                    "a person's receipt is credited to the primary stream {}",
+                    primary.clone().unwrap_or_default()
+                ),
+            ));
+        }
+        resolved_stream = primary;
+    }
+    match (
+        receipt_ref,
+        received_on,
+        payer,
+        agreement_ref,
+        resolved_stream,
+        amount,
+    ) {
+        (
+            Some(receipt_ref),
+            Some(received_on),
+            Some(payer),
+            Some(agreement_ref),
+            Some(stream_ref),
+            Some(amount),
+        ) if problems.is_empty() => Ok(Receipt {
+            receipt_ref,
+            received_on,
+            payer,
+            agreement_ref,
+            stream_ref,
+            amount,
+        }),
+        _ => Err(problems),
+    }
+}
+
+fn parse_ref(text: &str) -> Result<String, String> {
+    Ref::parse(text)
+        .map(|r| r.as_str().to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.is_empty())
+}
+
+fn required<T>(
+    problems: &mut Vec<FieldProblem>,
+    field: &str,
+    value: &Option<String>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    match present(value) {
+        None => {
+            problems.push(FieldProblem::new(field, "is required"));
+            None
+        }
+        Some(text) => parse_field(problems, field, text, parse),
+    }
+}
+
+fn optional<T>(
+    problems: &mut Vec<FieldProblem>,
+    field: &str,
+    value: &Option<String>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    present(value).and_then(|text| parse_field(problems, field, text, parse))
+}
+
+fn parse_field<T>(
+    problems: &mut Vec<FieldProblem>,
+    field: &str,
+    text: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    match parse(text) {
+        Ok(v) => Some(v),
+        Err(reason) => {
+            problems.push(FieldProblem::new(field, reason));
+            None
+        }
+    }
+}
+
+/// The fields in which two receipts with the same ref differ.
+fn receipt_differences(held: &Receipt, asked: &Receipt) -> String {
+    let mut out = Vec::new();
+    let mut compare = |field: &str, old: String, new: String| {
+        if old != new {
+            out.push(format!("{field} was {old}, now {new}"));
+        }
+    };
+    compare(
+        "received_on",
+        held.received_on.to_string(),
+        asked.received_on.to_string(),
+    );
+    compare("payer", held.payer.to_string(), asked.payer.to_string());
+    compare(
+        "agreement_ref",
+        held.agreement_ref.clone(),
+        asked.agreement_ref.clone(),
+    );
+    compare(
+        "stream_ref",
+        held.stream_ref.clone(),
+        asked.stream_ref.clone(),
+    );
+    compare("amount", held.amount.to_string(), asked.amount.to_string());
+    out.join("; ")
+}
+
+/// The balance of one fund at the end of `as_of`.
+pub fn fund_balance_on(ledger: &[Transaction], fund: &Account, as_of: NaiveDate) -> Pence {
+    fund_balance(
+        ledger
+            .iter()
+            .filter(|t| t.entry.date <= as_of)
+            .flat_map(|t| t.entry.postings.iter()),
+        fund,
+    )
+}
+
+/// Records a receipt under an idempotency key. `render` turns the outcome into the reply the
+/// client gets; that reply is stored with the key in the same database transaction, and a later
+/// request with the same key and the same fields gets it back unchanged.
+pub async fn record_receipt(
+    db: &DatabaseConnection,
+    key: &IdempotencyKey,
+    input: &ReceiptInput,
+    today: NaiveDate,
+    now: Instant,
+    render: impl Fn(&RecordedReceipt) -> Reply,
+) -> Result<ReceiptReply, ReceiptError> {
+    let mut attempt = 1;
+    loop {
+        match record_receipt_once(db, key, input, today, now, &render).await {
+            Err(ReceiptError::Db(e))
+                if attempt < RECEIPT_ATTEMPTS_MAX && idempotency::is_unique_violation(&e) =>
+            {
+                tracing::info!("a concurrent request took the same key or receipt; retrying");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn record_receipt_once(
+    db: &DatabaseConnection,
+    key: &IdempotencyKey,
+    input: &ReceiptInput,
+    today: NaiveDate,
+    now: Instant,
+    render: &impl Fn(&RecordedReceipt) -> Reply,
+) -> Result<ReceiptReply, ReceiptError> {
+    let request_hash = input.fingerprint();
+    // Everything below reads and writes through one transaction, so the key and the receipt are
+    // stored together or not at all (and SQLite's single connection is never asked for twice).
+    let txn = db.begin().await.map_err(DbError::from)?;
+    if let Some(stored) = idempotency::find(&txn, key).await? {
+        if stored.request_hash != request_hash {
+            return Err(ReceiptError::KeyReused);
+        }
+        return Ok(ReceiptReply::Replayed(Reply {
+            status: stored.status,
+            body: stored.body,
+        }));
+    }
+    let world = db::load_world(&txn).await?;
+    let receipt = check_receipt(&world, input).map_err(ReceiptError::Invalid)?;
+    let created = match world.receipts.get(&receipt.receipt_ref) {
+        None => {
+            let new = NewRows {
+                receipts: vec![receipt.clone()],
+                ..NewRows::default()
+            };
+            db::write_import(&txn, &new, money_transactions(&new), now).await?;
+            true
+        }
+        Some(held) if *held == receipt => false,
+        Some(held) => {
+            return Err(ReceiptError::ConflictingReceipt {
+                receipt_ref: receipt.receipt_ref.clone(),
+                differences: receipt_differences(held, &receipt),
+            })
+        }
+    };
+    let ledger = db::load_ledger_money(&txn).await?;
+    let fund = Account::fund(&receipt.agreement_ref, &receipt.stream_ref);
+    let recorded = RecordedReceipt {
+        balance: fund_balance_on(&ledger, &fund, today),
+        as_of: today,
+        created,
+        receipt,
+    };
+    let reply = render(&recorded);
+    idempotency::insert(
+        &txn,
+        key,
+        &StoredResponse {
+            request_hash,
+            status: reply.status,
+            body: reply.body.clone(),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(DbError::from)?;
+    Ok(ReceiptReply::Fresh(reply))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The read side served by the API.
+
+/// Why a query had no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("no {what} {reference}")]
+    NotFound {
+        what: &'static str,
+        reference: String,
+    },
+    #[error("the period ends ({to}) before it starts ({from})")]
+    BackwardsPeriod { from: NaiveDate, to: NaiveDate },
+    #[error(transparent)]
+    Report(ReportError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// One page of a list sorted by ref, and the ref to ask `after` for the next page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The last ref of this page when more may follow.
+    pub next_after: Option<String>,
+}
+
+/// Pages `items` (sorted by ref, compared as bytes): at most `limit` (capped at `PAGE_ITEMS_MAX`)
+/// items whose ref is after `after`.
+pub fn page<'a, T: Clone + 'a>(
+    items: impl IntoIterator<Item = (&'a str, &'a T)>,
+    after: Option<&str>,
+    limit: usize,
+) -> Page<T> {
+    let limit = limit.clamp(1, PAGE_ITEMS_MAX);
+    let mut picked: Vec<(&str, &T)> = items
+        .into_iter()
+        .filter(|(r, _)| after.is_none_or(|a| *r > a))
+        .take(limit + 1)
+        .collect();
+    let more = picked.len() > limit;
+    picked.truncate(limit);
+    Page {
+        next_after: if more {
+            picked.last().map(|(r, _)| (*r).to_owned())
+        } else {
+            None
+        },
+        items: picked.into_iter().map(|(_, t)| t.clone()).collect(),
+    }
+}
+
+/// Commissioners, by ref.
+pub async fn list_commissioners(
+    db: &DatabaseConnection,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<Commissioner>, QueryError> {
+    let world = db::load_world(db).await?;
+    Ok(page(
+        world.commissioners.iter().map(|(r, c)| (r.as_str(), c)),
+        after,
+        limit,
+    ))
+}
+
+/// One commissioner.
+pub async fn find_commissioner(
+    db: &DatabaseConnection,
+    commissioner_ref: &str,
+) -> Result<Commissioner, QueryError> {
+    let mut world = db::load_world(db).await?;
+    world
+        .commissioners
+        .remove(commissioner_ref)
+        .ok_or_else(|| QueryError::NotFound {
+            what: "commissioner",
+            reference: commissioner_ref.to_owned(),
+        })
+}
+
+/// People, by ref.
+pub async fn list_people(
+    db: &DatabaseConnection,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<Person>, QueryError> {
+    let world = db::load_world(db).await?;
+    let mut people: Vec<(&str, &Person)> =
+        world.people.iter().map(|(r, p)| (r.as_str(), p)).collect();
+    people.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    Ok(page(people, after, limit))
+}
+
+/// One person.
+pub async fn find_person(db: &DatabaseConnection, person_ref: &str) -> Result<Person, QueryError> {
+    let mut world = db::load_world(db).await?;
+    world
+        .people
+        .remove(person_ref)
+        .ok_or_else(|| QueryError::NotFound {
+            what: "person",
+            reference: person_ref.to_owned(),
+        })
+}
+
+/// An agreement with its streams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementStreams {
+    pub agreement: Agreement,
+    pub streams: Vec<Stream>,
+}
+
+/// Agreements, by ref, with their streams.
+pub async fn list_agreements(
+    db: &DatabaseConnection,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<AgreementStreams>, QueryError> {
+    let world = db::load_world(db).await?;
+    let refs = page(
+        world.agreements.iter().map(|(r, a)| (r.as_str(), a)),
+        after,
+        limit,
+    );
+    Ok(Page {
+        items: refs
+            .items
+            .into_iter()
+            .map(|agreement| AgreementStreams {
+                streams: world
+                    .streams_of(&agreement.agreement_ref)
+                    .cloned()
+                    .collect(),
+                agreement,
+            })
+            .collect(),
+        next_after: refs.next_after,
+    })
+}
+
+/// One fund (a stream of an agreement) and its balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundBalance {
+    pub stream: Stream,
+    pub balance: Pence,
+}
+
+/// An agreement with its funds' balances at the end of `as_of`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementFunds {
+    pub agreement: Agreement,
+    pub funds: Vec<FundBalance>,
+    pub as_of: NaiveDate,
+}
+
+/// One agreement with the balance of each of its funds at the end of `as_of`.
+pub async fn agreement_funds(
+    db: &DatabaseConnection,
+    agreement_ref: &str,
+    as_of: NaiveDate,
+) -> Result<AgreementFunds, QueryError> {
+    let world = db::load_world(db).await?;
+    let Some(agreement) = world.agreements.get(agreement_ref).cloned() else {
+        return Err(QueryError::NotFound {
+            what: "agreement",
+            reference: agreement_ref.to_owned(),
+        });
+    };
+    let ledger = db::load_ledger_money(db).await?;
+    let funds = world
+        .streams_of(agreement_ref)
+        .map(|s| FundBalance {
+            balance: fund_balance_on(
+                &ledger,
+                &Account::fund(&s.agreement_ref, &s.stream_ref),
+                as_of,
+            ),
+            stream: s.clone(),
+        })
+        .collect();
+    Ok(AgreementFunds {
+        agreement,
+        funds,
+        as_of,
+    })
+}
+
+/// A commissioner's council return for `from`–`to` (the rows of `reports::council_return`).
+pub async fn commissioner_return(
+    db: &DatabaseConnection,
+    commissioner_ref: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ReturnRow>, QueryError> {
+    let world = db::load_world(db).await?;
+    let ledger = db::load_ledger_money(db).await?;
+    council_return(&world, &ledger, commissioner_ref, from, to).map_err(|e| match e {
+        ReportError::UnknownCommissioner(reference) => QueryError::NotFound {
+            what: "commissioner",
+            reference,
+        },
+        ReportError::BackwardsPeriod { from, to } => QueryError::BackwardsPeriod { from, to },
+        other => QueryError::Report(other),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::Fee;
+
+    fn world() -> World {
+        let mut w = World::default();
+        for (a, mode) in [
+            ("AG-NET", ContributionMode::Net),
+            ("AG-GROSS", ContributionMode::Gross),
+        ] {
+            w.agreements.insert(
+                a.to_owned(),
+                Agreement {
+                    agreement_ref: a.to_owned(),
+                    person_ref: "P-1".to_owned(),
+                    start_date: "2026-03-02".parse().unwrap(),
+                    end_date: None,
+                    contribution_mode: mode,
+                    weekly_contribution: Pence::new(3500),
+                    fee: Fee::Fixed(Pence::new(1500)),
+                    flex_window_weeks: 4,
+                },
+            );
+            for (s, primary) in [("ASC", true), ("CHC", false)] {
+                w.streams.insert(
+                    (a.to_owned(), s.to_owned()),
+                    Stream {
+                        agreement_ref: a.to_owned(),
+                        stream_ref: s.to_owned(),
+                        commissioner_ref: "NCC".to_owned(),
+                        weekly_amount: Pence::new(42000),
+                        primary,
+                    },
+                );
+            }
+        }
+        w
+    }
+
+    fn input(payer: &str, agreement: &str, stream: &str, amount: &str) -> ReceiptInput {
+        let some = |s: &str| Some(s.to_owned());
+        ReceiptInput {
+            receipt_ref: some("R-1"),
+            received_on: some("2026-03-30"),
+            payer: some(payer),
+            agreement_ref: some(agreement),
+            stream_ref: some(stream),
+            amount: some(amount),
+        }
+    }
+
+    fn fields(result: Result<Receipt, Vec<FieldProblem>>) -> Vec<String> {
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.field)
+            .collect()
+    }
+
+    #[test]
+    fn receipts_follow_the_rules_of_the_import() {
+        let w = world();
+        let cases: [(&str, ReceiptInput, &[&str]); 9] = [
+            (
+                "a commissioner's receipt",
+                input("commissioner", "AG-NET", "CHC", "1540.00"),
+                &[],
+            ),
+            (
+                "three decimals",
+                input("commissioner", "AG-NET", "ASC", "35.005"),
+                &["amount"],
+            ),
+            (
+                "zero",
+                input("commissioner", "AG-NET", "ASC", "0.00"),
+                &["amount"],
+            ),
+            (
+                "unknown agreement",
+                input("commissioner", "AG-NONE", "ASC", "1.00"),
+                &["agreement_ref"],
+            ),
+            (
+                "unknown stream",
+                input("commissioner", "AG-NET", "XYZ", "1.00"),
+                &["stream_ref"],
+            ),
+            (
+                "a commissioner's receipt needs its stream",
+                input("commissioner", "AG-NET", "", "1.00"),
+                &["stream_ref"],
+            ),
+            (
+                "a person's receipt on a gross agreement",
+                input("person", "AG-GROSS", "", "35.00"),
+                &["payer"],
+            ),
+            (
+                "a person's receipt on another stream than the primary",
+                input("person", "AG-NET", "CHC", "35.00"),
+                &["stream_ref"],
+            ),
+            (
+                "a bad payer and a bad ref",
+                input("council", "AG NET", "ASC", "1.00"),
+                &["payer", "agreement_ref"],
+            ),
+        ];
+        for (name, input, expected) in cases {
+            assert_eq!(fields(check_receipt(&w, &input)), expected, "case {name}");
+        }
+    }
+
+    #[test]
+    fn a_persons_receipt_is_credited_to_the_primary_stream() {
+        let r = check_receipt(&world(), &input("person", "AG-NET", "", "35.00")).unwrap();
+        assert_eq!(r.stream_ref, "ASC");
+        assert_eq!(r.amount, Pence::new(3500));
+    }
+
+    #[test]
+    fn fingerprints_differ_exactly_when_fields_differ() {
+        let a = input("commissioner", "AG-NET", "ASC", "1.00");
+        let mut b = a.clone();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        b.amount = Some("1.0".to_owned());
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        // Moving characters between fields changes the fingerprint.
+        let mut c = a.clone();
+        c.agreement_ref = Some("AG-NETA".to_owned());
+        c.stream_ref = Some("SC".to_owned());
+        assert_ne!(a.fingerprint(), c.fingerprint());
+    }
+
+    #[test]
+    fn pages_follow_the_cursor_and_say_when_more_follow() {
+        let items: Vec<(String, u32)> = (0..5).map(|i| (format!("R-{i}"), i)).collect();
+        let view = || items.iter().map(|(r, v)| (r.as_str(), v));
+        let first = page(view(), None, 2);
+        assert_eq!(first.items, vec![0, 1]);
+        assert_eq!(first.next_after.as_deref(), Some("R-1"));
+        let last = page(view(), Some("R-3"), 2);
+        assert_eq!(last.items, vec![4]);
+        assert_eq!(last.next_after, None);
+        let exact = page(view(), Some("R-2"), 2);
+        assert_eq!(exact.items, vec![3, 4]);
+        assert_eq!(exact.next_after, None);
+    }
+}

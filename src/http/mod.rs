@@ -1,0 +1,324 @@
+//! The HTTP edge: axum routes, JSON bodies, the OpenAPI document and problem+json errors. Only this
+//! module knows HTTP, JSON and utoipa.
+//!
+//! Handlers are thin: they parse the request, call one use case in `app`, and map its answer to a
+//! response. Money on the wire is a decimal string with two places (`"1234.50"`), never a JSON
+//! number. Every route is documented with `#[utoipa::path]` and listed in `ApiDoc`; a test proves
+//! the document and the router agree.
+//!
+//! Limits: request bodies are at most `REQUEST_BODY_BYTES_MAX`, a request runs for at most
+//! `REQUEST_TIMEOUT_SECONDS`, a page of a list holds at most `PAGE_ITEMS_MAX` items.
+pub mod agreements;
+pub mod commissioners;
+pub mod docs;
+pub mod error;
+pub mod health;
+pub mod people;
+pub mod receipts;
+
+pub use crate::app::receipts::PAGE_ITEMS_MAX;
+pub use error::{ApiError, FieldError, Problem};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, MatchedPath};
+use axum::http::Request;
+use axum::routing::{get, post};
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa::{IntoParams, OpenApi};
+
+/// The largest request body accepted: 1 MiB.
+pub const REQUEST_BODY_BYTES_MAX: usize = 1024 * 1024;
+
+/// How long one request may run before it is answered with 408.
+pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
+
+/// Items in a page when `limit` is not given.
+pub const PAGE_ITEMS_DEFAULT: usize = 100;
+
+/// The header carrying the request id, set when the client sends none and returned on every response.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    /// The OpenAPI document, serialised once.
+    openapi_json: Bytes,
+    /// The docs page, rendered once.
+    docs_html: Bytes,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection) -> AppState {
+        let openapi = openapi();
+        AppState {
+            db,
+            openapi_json: Bytes::from(openapi.to_pretty_json().unwrap_or_default()),
+            docs_html: Bytes::from(docs::page(&openapi)),
+        }
+    }
+}
+
+/// The OpenAPI 3.1 document of the service.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ISF Ledger API",
+        description = "Individual Service Funds held by a home-care provider: commissioners, people, \
+agreements with their funds' balances, council returns, and receipts.\n\n\
+Money is always a decimal string with at most two places (`\"1234.50\"`), never a JSON number. \
+Errors are `application/problem+json` (RFC 9457). Writes need an `Idempotency-Key` header: a retry \
+with the same key and body gets the original response and changes nothing."
+    ),
+    paths(
+        health::health,
+        commissioners::list,
+        commissioners::read,
+        commissioners::council_return,
+        people::list,
+        people::read,
+        agreements::list,
+        agreements::read,
+        receipts::record,
+    ),
+    tags(
+        (name = "health", description = "Is the service up?"),
+        (name = "commissioners", description = "Councils and ICBs that pay, and their returns"),
+        (name = "people", description = "Budget holders"),
+        (name = "agreements", description = "Individual Service Funds and their funds' balances"),
+        (name = "receipts", description = "Money received from a commissioner or a person"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as served: `ApiDoc` without the empty licence utoipa copies from
+/// Cargo.toml (the package names none).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.license = None;
+    doc
+}
+
+/// `?limit=&after=` of every list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// How many items to return: 1 to 500 (default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500, example = 100)]
+    limit: Option<String>,
+    /// The last ref of the previous page (its `next_after`); items come in ref order after it.
+    #[param(value_type = Option<String>, example = "AG-ANN")]
+    after: Option<String>,
+}
+
+impl ListParams {
+    /// The cursor and the page size, checked.
+    pub fn parse(&self) -> Result<(Option<String>, usize), ApiError> {
+        let mut errors = Vec::new();
+        let limit = match self.limit.as_deref() {
+            None => PAGE_ITEMS_DEFAULT,
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1..=PAGE_ITEMS_MAX).contains(&n) => n,
+                _ => {
+                    errors.push(FieldError {
+                        field: "limit".to_owned(),
+                        reason: format!(
+                            "{text:?} is not a whole number from 1 to {PAGE_ITEMS_MAX}"
+                        ),
+                    });
+                    0
+                }
+            },
+        };
+        let after = match self.after.as_deref() {
+            None => None,
+            Some(text) => match crate::domain::refs::Ref::parse(text) {
+                Ok(r) => Some(r.as_str().to_owned()),
+                Err(e) => {
+                    errors.push(FieldError {
+                        field: "after".to_owned(),
+                        reason: e.to_string(),
+                    });
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok((after, limit))
+        } else {
+            Err(ApiError::Validation {
+                detail: format!("the query has {} problem(s)", errors.len()),
+                errors,
+            })
+        }
+    }
+}
+
+/// Checks a ref taken from the path: a malformed ref names nothing, so it is not found.
+pub fn path_ref(what: &str, text: &str) -> Result<String, ApiError> {
+    crate::domain::refs::Ref::parse(text)
+        .map(|r| r.as_str().to_owned())
+        .map_err(|_| ApiError::NotFound(format!("no {what} {text:?}")))
+}
+
+/// The service's routes with their middleware: request ids (set when absent, returned always),
+/// a trace span per request, problem+json for every error, a timeout and a body limit.
+pub fn router(state: AppState) -> Router {
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<Body>| {
+            // The route template, never the path itself: paths carry refs of people.
+            let route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("(no route)", MatchedPath::as_str);
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), route, request_id)
+        })
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/api/openapi.json", get(docs::openapi_json))
+        .route("/api/docs", get(docs::docs_page))
+        .route("/api/commissioners", get(commissioners::list))
+        .route("/api/commissioners/{ref}", get(commissioners::read))
+        .route(
+            "/api/commissioners/{ref}/returns",
+            get(commissioners::council_return),
+        )
+        .route("/api/people", get(people::list))
+        .route("/api/people/{ref}", get(people::read))
+        .route("/api/agreements", get(agreements::list))
+        .route("/api/agreements/{ref}", get(agreements::read))
+        .route("/api/receipts", post(receipts::record))
+        .fallback(|| async { ApiError::NotFound("there is nothing at this path".to_owned()) })
+        .with_state(state)
+        // Layers run outermost last-added: the request id is set first, then the trace span,
+        // then problem+json for every error, then the timeout and the body limit.
+        .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+        .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(REQUEST_TIMEOUT_SECONDS),
+        ))
+        .layer(axum::middleware::from_fn(error::problem_responses))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The current instant and today's date in `Europe/London`: the one place the HTTP layer reads
+/// the clock.
+pub fn now_and_today() -> (crate::domain::calendar::Instant, chrono::NaiveDate) {
+    let now = chrono::Utc::now();
+    (now, crate::domain::calendar::local_date(now))
+}
+
+/// Example bodies for the documentation.
+pub(crate) mod examples {
+    use serde_json::{json, Value};
+
+    pub fn problem_not_found(what: &str) -> Value {
+        json!({
+            "type": "tag:isf-ledger,2026:problem/not-found",
+            "title": "Not found",
+            "status": 404,
+            "detail": format!("no {what} XYZ")
+        })
+    }
+
+    pub fn problem_query() -> Value {
+        json!({
+            "type": "tag:isf-ledger,2026:problem/validation",
+            "title": "The request is not valid",
+            "status": 422,
+            "detail": "the query has 1 problem(s)",
+            "errors": [{"field": "limit", "reason": "\"1000\" is not a whole number from 1 to 500"}]
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_1_and_names_every_api_route() {
+        let doc = serde_json::to_value(openapi()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        for (path, method) in [
+            ("/health", "get"),
+            ("/api/commissioners", "get"),
+            ("/api/commissioners/{ref}", "get"),
+            ("/api/commissioners/{ref}/returns", "get"),
+            ("/api/people", "get"),
+            ("/api/people/{ref}", "get"),
+            ("/api/agreements", "get"),
+            ("/api/agreements/{ref}", "get"),
+            ("/api/receipts", "post"),
+        ] {
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{method} {path} is not documented"
+            );
+        }
+    }
+
+    #[test]
+    fn every_operation_has_its_own_id() {
+        let doc = serde_json::to_value(openapi()).unwrap();
+        let mut ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "operation ids repeat: {ids:?}");
+    }
+
+    #[test]
+    fn the_documented_page_size_cap_is_the_constant() {
+        let doc = serde_json::to_value(openapi()).unwrap();
+        let params = doc["paths"]["/api/agreements"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let limit = params.iter().find(|p| p["name"] == "limit").unwrap();
+        assert_eq!(limit["schema"]["maximum"], PAGE_ITEMS_MAX as u64);
+    }
+
+    #[test]
+    fn list_params_are_checked() {
+        let p = |limit: Option<&str>, after: Option<&str>| ListParams {
+            limit: limit.map(str::to_owned),
+            after: after.map(str::to_owned),
+        };
+        assert_eq!(p(None, None).parse().unwrap(), (None, PAGE_ITEMS_DEFAULT));
+        assert_eq!(
+            p(Some("500"), Some("AG-1")).parse().unwrap(),
+            (Some("AG-1".to_owned()), 500)
+        );
+        for (limit, after) in [
+            (Some("0"), None),
+            (Some("501"), None),
+            (Some("ten"), None),
+            (None, Some("A B")),
+        ] {
+            assert!(p(limit, after).parse().is_err(), "case {limit:?} {after:?}");
+        }
+    }
+}
