@@ -121,11 +121,11 @@ fn parse_naive(text: &str) -> Option<NaiveDateTime> {
 
 /// London local time to UTC: a time in the gap or the overlap is an error.
 pub fn london_to_utc(local: NaiveDateTime) -> Result<Instant, TimeError> {
-    let shown = local.format("%Y-%m-%dT%H:%M").to_string();
+    let shown = || local.format("%Y-%m-%dT%H:%M").to_string();
     match London.from_local_datetime(&local) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
-        LocalResult::None => Err(TimeError::Gap(shown)),
-        LocalResult::Ambiguous(_, _) => Err(TimeError::Ambiguous(shown)),
+        LocalResult::None => Err(TimeError::Gap(shown())),
+        LocalResult::Ambiguous(_, _) => Err(TimeError::Ambiguous(shown())),
     }
 }
 
