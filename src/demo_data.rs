@@ -2977,21 +2977,3 @@ mod tests {
         );
     }
 }
-#[test]
-#[ignore]
-fn zz_import_at_scale() {
-    use crate::app::import::{check_files, FileKind};
-    for (people, weeks) in [(2000, 4), (20000, 1)] {
-        let dir = std::env::temp_dir().join(format!("isf-demo-scale-{people}"));
-        let spec = DemoSpec { people, weeks, seed: 42, start_monday: "2026-03-16".parse().unwrap() };
-        generate(&spec, &dir).unwrap();
-        let files: Vec<(FileKind, Vec<u8>)> = FileKind::ALL.iter().map(|k| (*k, std::fs::read(dir.join(k.file_name())).unwrap())).collect();
-        let mut world = crate::domain::world::World::default();
-        let t = std::time::Instant::now();
-        match check_files(&mut world, &files) {
-            Ok((_, s)) => println!("{people}x{weeks}: accepted {} files in {:?}", s.len(), t.elapsed()),
-            Err(e) => panic!("{people}: {} errors, first {:?}", e.len(), &e[..e.len().min(5)]),
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-}

@@ -739,10 +739,10 @@ impl Checker<'_> {
             if let Some(other) = self.world.agreement_keys.get(&key) {
                 row.error("agreement_ref", format!("{agreement_ref} is too like the agreement ref {other} (both read as {key})"));
             }
-            let clash = self.world.agreements.values().find(|a| {
-                a.person_ref == person_ref
-                    && a.overlaps(start_date, end_date.unwrap_or(chrono::NaiveDate::MAX))
-            });
+            let clash = self
+                .world
+                .agreements_of(&person_ref)
+                .find(|a| a.overlaps(start_date, end_date.unwrap_or(chrono::NaiveDate::MAX)));
             if let Some(other) = clash {
                 row.error("start_date", format!("{person_ref} already has agreement {} live on some of these days: a person has at most one agreement live on any day", other.agreement_ref));
             }
@@ -758,7 +758,7 @@ impl Checker<'_> {
                 .map(|r| r.key())
                 .unwrap_or_default();
             self.world.agreement_keys.insert(key, agreement_ref.clone());
-            self.world.agreements.insert(agreement_ref, parsed.clone());
+            self.world.add_agreement(parsed.clone());
             self.new.agreements.push(parsed);
         }
     }

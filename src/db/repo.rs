@@ -105,7 +105,7 @@ pub async fn load_world<C: ConnectionTrait>(db: &C) -> Result<World, DbError> {
         world
             .agreement_keys
             .insert(m.agreement_key, m.agreement_ref.clone());
-        world.agreements.insert(m.agreement_ref, a);
+        world.add_agreement(a);
     }
     for m in streams::Entity::find().all(db).await? {
         let s = Stream {

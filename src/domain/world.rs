@@ -11,6 +11,8 @@ pub struct World {
     pub rates: HashMap<String, Vec<Rate>>,
     pub people: HashMap<String, Person>,
     pub agreements: BTreeMap<String, Agreement>,
+    /// person_ref → that person's agreement refs (kept by `add_agreement`).
+    pub agreements_by_person: HashMap<String, Vec<String>>,
     /// Normalised agreement key → agreement_ref.
     pub agreement_keys: HashMap<String, String>,
     /// (agreement_ref, stream_ref) → stream, in agreement then stream order.
@@ -72,15 +74,35 @@ impl World {
             .collect()
     }
 
+    /// Adds an agreement under its ref and its person.
+    pub fn add_agreement(&mut self, agreement: Agreement) {
+        self.agreements_by_person
+            .entry(agreement.person_ref.clone())
+            .or_default()
+            .push(agreement.agreement_ref.clone());
+        self.agreements
+            .insert(agreement.agreement_ref.clone(), agreement);
+    }
+
+    /// The agreements of one person.
+    pub fn agreements_of<'a>(
+        &'a self,
+        person_ref: &str,
+    ) -> impl Iterator<Item = &'a Agreement> + 'a {
+        self.agreements_by_person
+            .get(person_ref)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| self.agreements.get(a))
+    }
+
     /// The agreement of `person_ref` live on `date`, if any.
     pub fn live_agreement_of(
         &self,
         person_ref: &str,
         date: chrono::NaiveDate,
     ) -> Option<&Agreement> {
-        self.agreements
-            .values()
-            .find(|a| a.person_ref == person_ref && a.is_live_on(date))
+        self.agreements_of(person_ref).find(|a| a.is_live_on(date))
     }
 
     /// The commissioner funding a stream.
