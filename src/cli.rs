@@ -2,7 +2,8 @@
 use crate::app::import::{import_files, FileKind, ImportError};
 use crate::app::reconcile::reconcile;
 use crate::app::reports::{
-    council_return, journal, return_totals, statement, RETURN_COLUMNS, STATEMENT_COLUMNS,
+    council_return, council_return_with, journal, return_totals, statement, RETURN_COLUMNS,
+    STATEMENT_COLUMNS,
 };
 use crate::app::statements::{full_statement, FullStatement, Projection};
 use crate::csv_io::write_csv;
@@ -584,8 +585,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     let world = db::load_world(&conn).await?;
                     let ledger = db::load_ledger_money(&conn).await?;
                     std::fs::create_dir_all(&out)?;
+                    let costed = crate::app::costing::cost_visits(&world, Some(to))?;
                     for commissioner in world.commissioners.keys() {
-                        let rows = council_return(&world, &ledger, commissioner, from, to)?;
+                        let rows =
+                            council_return_with(&world, &ledger, &costed, commissioner, from, to)?;
                         for (format, ext) in [
                             (Format::Csv, "csv"),
                             (Format::Json, "json"),

@@ -297,14 +297,19 @@ pub fn stream_surplus(
 }
 
 /// The person's receipts on the agreement dated on or before `date`.
-fn person_receipts_to(world: &World, agreement_ref: &str, date: NaiveDate) -> Pence {
-    world
-        .receipts
-        .values()
-        .filter(|r| {
-            r.agreement_ref == agreement_ref && r.payer == Payer::Person && r.received_on <= date
+/// The person's receipts among one agreement's transactions, dated on or before `date`.
+fn person_receipts_to(world: &World, mine: &[&Transaction], date: NaiveDate) -> Pence {
+    mine.iter()
+        .filter(|t| t.entry.kind == TransactionKind::Receipt && t.entry.date <= date)
+        .filter(|t| receipt_payer(world, t) == Payer::Person)
+        .map(|t| {
+            t.entry
+                .postings
+                .iter()
+                .filter(|p| p.amount > Pence::ZERO)
+                .map(|p| p.amount)
+                .sum::<Pence>()
         })
-        .map(|r| r.amount)
         .sum()
 }
 
@@ -312,6 +317,20 @@ fn person_receipts_to(world: &World, agreement_ref: &str, date: NaiveDate) -> Pe
 pub fn council_return(
     world: &World,
     ledger: &[Transaction],
+    commissioner_ref: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ReturnRow>, ReportError> {
+    let costed = cost_visits(world, Some(to))?;
+    council_return_with(world, ledger, &costed, commissioner_ref, from, to)
+}
+
+/// The council return from visits already costed up to `to` (so that a month-end run costs them
+/// once for every commissioner).
+pub fn council_return_with(
+    world: &World,
+    ledger: &[Transaction],
+    costed: &[CostedVisit],
     commissioner_ref: &str,
     from: NaiveDate,
     to: NaiveDate,
@@ -324,10 +343,9 @@ pub fn council_return(
     if to < from {
         return Err(ReportError::BackwardsPeriod { from, to });
     }
-    let costed = cost_visits(world, Some(to))?;
     let mut by_stream: HashMap<(&str, &str), Vec<&CostedVisit>> = HashMap::new();
-    for c in &costed {
-        if c.date >= from {
+    for c in costed {
+        if c.date >= from && c.date <= to {
             by_stream
                 .entry((
                     c.visit.agreement_ref.as_str(),
@@ -419,11 +437,7 @@ pub fn council_return(
                 .get(stream.agreement_ref.as_str())
                 .copied()
                 .unwrap_or(0);
-            contributions_outstanding(
-                agreement,
-                person_receipts_to(world, &agreement.agreement_ref, to),
-                to,
-            )
+            contributions_outstanding(agreement, person_receipts_to(world, mine, to), to)
         } else {
             Pence::ZERO
         };
