@@ -41,7 +41,10 @@ PY
 ROWS=$(($(wc -l <"$WORK/att/attendances.csv") - 1))
 measure "SQLite: isf import ($ROWS attendance rows)" "$ISF" --database "sqlite://$WORK/att.db?mode=rwc" import "$WORK/att"
 echo "    $(echo "$ROWS / $LAST_SECS" | bc) rows/s"
+IMPORT_SECS=$LAST_SECS
 measure "SQLite: isf import again (no-op)" "$ISF" --database "sqlite://$WORK/att.db?mode=rwc" import "$WORK/att"
+measure "sqlite3 .import of the same attendances.csv (the floor)" sqlite3 "$WORK/floor-att.db" ".mode csv" ".import $WORK/att/attendances.csv attendances"
+echo "    isf import takes $(echo "scale=1; $IMPORT_SECS / $LAST_SECS" | bc) x the floor"
 URL=$(fresh_pg isf_bench_att)
 measure "PostgreSQL: isf import ($ROWS attendance rows)" "$ISF" --database "$URL" import "$WORK/att"
 echo "    $(echo "$ROWS / $LAST_SECS" | bc) rows/s"
