@@ -773,12 +773,13 @@ pub fn journal(world: &World, ledger: &[Transaction]) -> String {
             let _ = writeln!(out, "    {name}  {} GBP", p.amount);
         }
     }
-    if let Some(last) = sorted.last() {
-        let _ = writeln!(
-            out,
-            "\n{} balance assertions",
-            last.entry.date + Duration::days(1)
-        );
+    // The day after the last transaction; with no transaction yet, the first agreement's start.
+    let assertion_date = sorted
+        .last()
+        .map(|t| t.entry.date + Duration::days(1))
+        .or_else(|| world.agreements.values().map(|a| a.start_date).min());
+    if let (Some(date), false) = (assertion_date, funds.is_empty()) {
+        let _ = writeln!(out, "\n{date} balance assertions");
         for fund in &funds {
             let name = fund.journal_name();
             let balance = balances.get(&name).copied().unwrap_or_default();
