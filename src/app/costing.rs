@@ -35,10 +35,35 @@ pub fn cost_visits<'w>(
     world: &'w World,
     through: Option<NaiveDate>,
 ) -> Result<Vec<CostedVisit<'w>>, CostingError> {
-    let (by_visit, _) = world.attendances_by_visit();
+    cost_visits_of(world, through, None)
+}
+
+/// Costs the visits of one agreement (all agreements when `None`) dated up to `through`.
+pub fn cost_visits_of<'w>(
+    world: &'w World,
+    through: Option<NaiveDate>,
+    agreement_ref: Option<&str>,
+) -> Result<Vec<CostedVisit<'w>>, CostingError> {
+    let mine = |a: &str| agreement_ref.is_none_or(|wanted| wanted == a);
+    let mut by_visit: HashMap<&str, Vec<&crate::domain::model::Attendance>> = HashMap::new();
     let mut plans: HashMap<&str, Plan> = HashMap::new();
-    let mut out = Vec::with_capacity(world.visits.len());
-    let mut visits: Vec<&Visit> = world.visits.values().collect();
+    let mut visits: Vec<&Visit> = world
+        .visits
+        .values()
+        .filter(|v| mine(&v.agreement_ref))
+        .collect();
+    if agreement_ref.is_some() {
+        let wanted: std::collections::HashSet<&str> =
+            visits.iter().map(|v| v.visit_ref.as_str()).collect();
+        for a in world.attendances.values() {
+            if let Some(v) = a.visit_ref.as_deref().filter(|v| wanted.contains(v)) {
+                by_visit.entry(v).or_default().push(a);
+            }
+        }
+    } else {
+        by_visit = world.attendances_by_visit().0;
+    }
+    let mut out = Vec::with_capacity(visits.len());
     visits.sort_by(|a, b| (a.planned_start, &a.visit_ref).cmp(&(b.planned_start, &b.visit_ref)));
     for visit in visits {
         let date = local_date(visit.planned_start);

@@ -1,7 +1,7 @@
 //! Exceptions: what coordinators must see at once (missed, late, short … visits; unplanned
 //! attendances; weeks over plan; funds overspent). Derived from the records and the ledger by the
 //! same costing as returns; stored by reconciliation so that resolutions stay with them.
-use super::costing::{cost_visits, CostingError};
+use super::costing::{cost_visits, CostedVisit, CostingError};
 use super::reports::ledger_by_agreement;
 use crate::domain::billing::ExceptionKind;
 use crate::domain::calendar::{local_date, monday_of};
@@ -44,6 +44,57 @@ fn record(
         date,
         detail,
     }
+}
+
+/// Planned and delivered hours of each week of the agreement up to `through`.
+fn weekly_hours(
+    world: &World,
+    agreement: &crate::domain::model::Agreement,
+    delivered_by_week: &HashMap<(&str, NaiveDate), Decimal>,
+    through: NaiveDate,
+) -> Vec<WeekHours> {
+    let plan = world.plan(&agreement.agreement_ref);
+    let last = agreement.end_date.map_or(through, |e| e.min(through));
+    let mut weeks = Vec::new();
+    let mut monday = monday_of(agreement.start_date);
+    while monday <= last {
+        let from = monday.max(agreement.start_date);
+        let to = (monday + Duration::days(6)).min(last);
+        weeks.push(WeekHours {
+            monday,
+            planned: plan.planned_hours(from, to, None),
+            delivered: delivered_by_week
+                .get(&(agreement.agreement_ref.as_str(), monday))
+                .copied()
+                .unwrap_or_default(),
+        });
+        monday += Duration::days(7);
+    }
+    weeks
+}
+
+/// The Mondays of one agreement's weeks over plan up to `through`, from its costed visits.
+pub fn over_plan_of(
+    world: &World,
+    agreement: &crate::domain::model::Agreement,
+    costed: &[CostedVisit],
+    through: NaiveDate,
+) -> Vec<NaiveDate> {
+    let mut delivered_by_week: HashMap<(&str, NaiveDate), Decimal> = HashMap::new();
+    for c in costed
+        .iter()
+        .filter(|c| c.visit.agreement_ref == agreement.agreement_ref)
+    {
+        *delivered_by_week
+            .entry((agreement.agreement_ref.as_str(), monday_of(c.date)))
+            .or_default() += Decimal::from(c.costing.delivered_minutes) / Decimal::from(60);
+    }
+    let weeks = weekly_hours(world, agreement, &delivered_by_week, through);
+    over_plan_weeks(
+        monday_of(agreement.start_date),
+        agreement.flex_window_weeks,
+        &weeks,
+    )
 }
 
 /// Every exception that stands on `through`, sorted by date then key.
@@ -101,25 +152,12 @@ pub fn current_exceptions(
         .values()
         .filter(|a| a.start_date <= through)
     {
-        let plan = world.plan(&agreement.agreement_ref);
-        let last = agreement.end_date.map_or(through, |e| e.min(through));
-        let first_monday = monday_of(agreement.start_date);
-        let mut weeks = Vec::new();
-        let mut monday = first_monday;
-        while monday <= last {
-            let from = monday.max(agreement.start_date);
-            let to = (monday + Duration::days(6)).min(last);
-            weeks.push(WeekHours {
-                monday,
-                planned: plan.planned_hours(from, to, None),
-                delivered: delivered_by_week
-                    .get(&(agreement.agreement_ref.as_str(), monday))
-                    .copied()
-                    .unwrap_or_default(),
-            });
-            monday += Duration::days(7);
-        }
-        for week in over_plan_weeks(first_monday, agreement.flex_window_weeks, &weeks) {
+        let weeks = weekly_hours(world, agreement, &delivered_by_week, through);
+        for week in over_plan_weeks(
+            monday_of(agreement.start_date),
+            agreement.flex_window_weeks,
+            &weeks,
+        ) {
             let detail = format!("week of {week}: hours delivered in the flex window are beyond its plan and the emergency allowance; needs sign-off");
             out.push(record(
                 ExceptionKind::OverPlan,

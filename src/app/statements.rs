@@ -2,8 +2,8 @@
 //! people need (money in and out, hours by outcome, earmarks, surplus, contributions, missed visits,
 //! a projection, exit shares) and a digest of the postings it covers, so an auditor can prove a
 //! statement matches the books.
-use super::costing::cost_visits;
-use super::exceptions::current_exceptions;
+use super::costing::cost_visits_of;
+use super::exceptions::over_plan_of;
 use super::reports::{ledger_by_agreement, statement, stream_surplus, ReportError, Statement};
 use crate::domain::agreement_money::{contributions_outstanding, exit_shares, ExitShares};
 use crate::domain::billing::{Charge, ExceptionKind};
@@ -194,7 +194,7 @@ pub fn full_statement(
     let plan = world.plan(agreement_ref);
     let first = from.max(agreement.start_date);
     let last = agreement.end_date.map_or(to, |e| e.min(to));
-    let costed = cost_visits(world, Some(to))?;
+    let costed = cost_visits_of(world, Some(to), Some(agreement_ref))?;
     let mut outcome_refs: Vec<(String, String, String)> = world
         .outcome_rows(agreement_ref)
         .filter(|o| o.approved_on.is_some())
@@ -310,15 +310,9 @@ pub fn full_statement(
         .sum();
     s.contributions_outstanding =
         contributions_outstanding(&agreement, person_receipts_to_date, to);
-    s.over_plan_weeks = current_exceptions(world, ledger, to)?
+    s.over_plan_weeks = over_plan_of(world, &agreement, &costed, to)
         .into_iter()
-        .filter(|e| {
-            e.kind == ExceptionKind::OverPlan
-                && e.agreement_ref == agreement_ref
-                && e.date >= crate::domain::calendar::monday_of(from)
-                && e.date <= to
-        })
-        .map(|e| e.date)
+        .filter(|week| *week >= crate::domain::calendar::monday_of(from) && *week <= to)
         .collect();
 
     let money_in = s.commissioner_receipts + s.person_receipts;
