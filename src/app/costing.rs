@@ -44,25 +44,29 @@ pub fn cost_visits_of<'w>(
     through: Option<NaiveDate>,
     agreement_ref: Option<&str>,
 ) -> Result<Vec<CostedVisit<'w>>, CostingError> {
-    let mine = |a: &str| agreement_ref.is_none_or(|wanted| wanted == a);
     let mut by_visit: HashMap<&str, Vec<&crate::domain::model::Attendance>> = HashMap::new();
     let mut plans: HashMap<&str, Plan> = HashMap::new();
-    let mut visits: Vec<&Visit> = world
-        .visits
-        .values()
-        .filter(|v| mine(&v.agreement_ref))
-        .collect();
-    if agreement_ref.is_some() {
-        let wanted: std::collections::HashSet<&str> =
-            visits.iter().map(|v| v.visit_ref.as_str()).collect();
-        for a in world.attendances.values() {
-            if let Some(v) = a.visit_ref.as_deref().filter(|v| wanted.contains(v)) {
-                by_visit.entry(v).or_default().push(a);
+    let mut visits: Vec<&Visit> = match agreement_ref {
+        Some(a) => {
+            let visits: Vec<&Visit> = world
+                .visit_refs_of(a)
+                .iter()
+                .filter_map(|v| world.visits.get(v))
+                .collect();
+            for v in &visits {
+                let atts = world
+                    .attendance_refs_of(&v.visit_ref)
+                    .iter()
+                    .filter_map(|r| world.attendances.get(r));
+                by_visit.insert(v.visit_ref.as_str(), atts.collect());
             }
+            visits
         }
-    } else {
-        by_visit = world.attendances_by_visit().0;
-    }
+        None => {
+            by_visit = world.attendances_by_visit().0;
+            world.visits.values().collect()
+        }
+    };
     let mut out = Vec::with_capacity(visits.len());
     visits.sort_by(|a, b| (a.planned_start, &a.visit_ref).cmp(&(b.planned_start, &b.visit_ref)));
     for visit in visits {

@@ -4,7 +4,7 @@
 //! statement matches the books.
 use super::costing::cost_visits_of;
 use super::exceptions::over_plan_of;
-use super::reports::{ledger_by_agreement, statement, stream_surplus, ReportError, Statement};
+use super::reports::{statement, stream_surplus, ReportError, Statement};
 use crate::domain::agreement_money::{contributions_outstanding, exit_shares, ExitShares};
 use crate::domain::billing::{Charge, ExceptionKind};
 use crate::domain::ledger::{Account, Transaction, TransactionKind};
@@ -132,8 +132,10 @@ pub fn full_statement(
         .ok_or_else(|| {
             ReportError::InvariantBroken(format!("agreement {agreement_ref} has no person"))
         })?;
-    let by_agreement = ledger_by_agreement(ledger);
-    let mine: Vec<&Transaction> = by_agreement.get(agreement_ref).cloned().unwrap_or_default();
+    let mine: Vec<&Transaction> = ledger
+        .iter()
+        .filter(|t| t.agreement_ref == agreement_ref)
+        .collect();
     let in_period = |t: &&&Transaction| t.entry.date >= from && t.entry.date <= to;
     let funds: Vec<Account> = world
         .streams_of(agreement_ref)

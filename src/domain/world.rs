@@ -28,6 +28,14 @@ pub struct World {
     pub purchases: HashMap<String, Purchase>,
     pub repayments: HashMap<String, Repayment>,
     pub earmarks: HashMap<String, Earmark>,
+    /// Read indexes, built on first use by reports (a world being imported into never uses them).
+    index: ReadIndex,
+}
+
+#[derive(Debug, Default, Clone)]
+struct ReadIndex {
+    visits_by_agreement: std::sync::OnceLock<HashMap<String, Vec<String>>>,
+    attendances_by_visit: std::sync::OnceLock<HashMap<String, Vec<String>>>,
 }
 
 impl World {
@@ -72,6 +80,36 @@ impl World {
             .keys()
             .map(|a| (a.clone(), self.plan(a)))
             .collect()
+    }
+
+    /// The refs of one agreement's visits.
+    pub fn visit_refs_of(&self, agreement_ref: &str) -> &[String] {
+        let index = self.index.visits_by_agreement.get_or_init(|| {
+            let mut map: HashMap<String, Vec<String>> = HashMap::new();
+            for v in self.visits.values() {
+                map.entry(v.agreement_ref.clone())
+                    .or_default()
+                    .push(v.visit_ref.clone());
+            }
+            map
+        });
+        index.get(agreement_ref).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The refs of one visit's attendances.
+    pub fn attendance_refs_of(&self, visit_ref: &str) -> &[String] {
+        let index = self.index.attendances_by_visit.get_or_init(|| {
+            let mut map: HashMap<String, Vec<String>> = HashMap::new();
+            for a in self.attendances.values() {
+                if let Some(v) = &a.visit_ref {
+                    map.entry(v.clone())
+                        .or_default()
+                        .push(a.attendance_ref.clone());
+                }
+            }
+            map
+        });
+        index.get(visit_ref).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Adds an agreement under its ref and its person.
