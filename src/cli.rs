@@ -5,12 +5,11 @@ use crate::app::reports::{
     council_return, council_return_with, journal, return_totals, statement, RETURN_COLUMNS,
     STATEMENT_COLUMNS,
 };
-use crate::app::statements::{full_statement, FullStatement, Projection};
+use crate::app::statements::full_statement;
 use crate::csv_io::write_csv;
 use crate::db::{self, DEFAULT_DATABASE_URL};
 use crate::domain::calendar::parse_date;
 use crate::domain::ledger::Transaction;
-use crate::domain::money::format_2dp;
 use crate::domain::world::World;
 use anyhow::{bail, Context};
 use chrono::Datelike;
@@ -265,73 +264,32 @@ pub fn statement_output(
     })
 }
 
-/// The statement as JSON: the rows, the summary and the digest.
-pub fn statement_json(full: &FullStatement) -> serde_json::Value {
-    let s = &full.summary;
-    let rows: Vec<_> = full
-        .statement
-        .lines
-        .iter()
-        .map(|l| json_object(&STATEMENT_COLUMNS, l.cells()))
-        .collect();
-    let outcomes: Vec<_> = s
-        .outcomes
-        .iter()
-        .map(|o| serde_json::json!({
-            "outcome_ref": o.outcome_ref, "title": o.title, "support_type": o.support_type,
-            "planned_hours": format_2dp(o.planned_hours), "delivered_hours": format_2dp(o.delivered_hours),
-            "spent": o.spent.to_string(),
-        }))
-        .collect();
-    let earmarks: Vec<_> = s
-        .earmarks
-        .iter()
-        .map(|e| serde_json::json!({ "purpose": e.purpose, "amount": e.amount.to_string(), "expires_on": e.expires_on.to_string() }))
-        .collect();
-    let projection = match &s.projection {
-        Projection::LastsWeeks(w) => serde_json::json!({ "kind": "lasts_weeks", "weeks": w }),
-        Projection::BuildingSurplus => serde_json::json!({ "kind": "building_surplus" }),
-        Projection::Steady => serde_json::json!({ "kind": "steady" }),
-    };
-    let exit = s.exit.as_ref().map(|x| serde_json::json!({
-        "unspent": x.unspent.to_string(), "person_share": x.person.to_string(), "commissioner_share": x.commissioner.to_string(),
-    }));
-    let missed: Vec<_> = s
-        .missed_visits
-        .iter()
-        .map(|(d, t)| serde_json::json!({ "date": d.to_string(), "outcome": t }))
-        .collect();
-    let over_plan: Vec<_> = s.over_plan_weeks.iter().map(|d| d.to_string()).collect();
-    serde_json::json!({
-        "agreement_ref": full.statement.agreement_ref,
-        "from": full.statement.from.to_string(),
-        "to": full.statement.to.to_string(),
-        "person_ref": s.person.person_ref,
-        "communication_format": s.person.communication_format.word(),
-        "decision_maker": s.person.decision_maker.word(),
-        "representative_name": s.person.representative_name,
-        "opening_balance": full.statement.opening.to_string(),
-        "closing_balance": full.statement.closing.to_string(),
-        "summary": {
-            "commissioner_receipts": s.commissioner_receipts.to_string(),
-            "person_receipts": s.person_receipts.to_string(),
-            "services": s.services.to_string(),
-            "cancellations": s.cancellations.to_string(),
-            "purchases": s.purchases.to_string(),
-            "fees": s.fees.to_string(),
-            "repayments": s.repayments.to_string(),
-            "reversals": s.reversals.to_string(),
-            "outcomes": outcomes,
-            "earmarks": earmarks,
-            "returnable_surplus": s.returnable_surplus.to_string(),
-            "contributions_outstanding": s.contributions_outstanding.to_string(),
-            "missed_visits": missed,
-            "over_plan_weeks": over_plan,
-            "projection": projection,
-            "exit": exit,
-        },
-        "rows": rows,
-        "digest": format!("sha256:{}", full.digest),
+/// The statement as JSON: the rows, the summary and the digest. It is the API's document
+/// (`GET /api/agreements/{ref}/statements`), so the two cannot disagree.
+pub use crate::http::statements::statement_json;
+
+/// Prints pages to PDF files, one Chromium per core at a time.
+fn print_all_to_pdf(pages: &[(PathBuf, String)]) -> anyhow::Result<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> anyhow::Result<()> {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((file, html)) = pages.get(i) else {
+                            return Ok(());
+                        };
+                        std::fs::write(file, print_to_pdf(html)?)?;
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a PDF worker panicked"))?
+        })
     })
 }
 
@@ -398,6 +356,7 @@ pub fn write_month(
 ) -> anyhow::Result<usize> {
     let (from, to) = month_bounds(month)?;
     std::fs::create_dir_all(out)?;
+    let mut to_print: Vec<(PathBuf, String)> = Vec::new();
     let mut index = Vec::new();
     for agreement in world.agreements.values().filter(|a| a.overlaps(from, to)) {
         let a = &agreement.agreement_ref;
@@ -417,7 +376,7 @@ pub fn write_month(
             ),
         )?;
         if pdf {
-            std::fs::write(out.join(format!("{stem}.pdf")), print_to_pdf(&html)?)?;
+            to_print.push((out.join(format!("{stem}.pdf")), html));
         }
         let person = world.people.get(&agreement.person_ref);
         index.push(crate::web::IndexEntry {
@@ -436,6 +395,7 @@ pub fn write_month(
             pdf: pdf.then(|| format!("{stem}.pdf")),
         });
     }
+    print_all_to_pdf(&to_print)?;
     std::fs::write(
         out.join("index.html"),
         crate::web::statement_index(month, &index)?,

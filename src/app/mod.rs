@@ -3,6 +3,7 @@
 pub mod costing;
 pub mod exceptions;
 pub mod import;
+pub mod queries;
 pub mod receipts;
 pub mod reconcile;
 pub mod reports;

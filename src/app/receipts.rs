@@ -1,6 +1,5 @@
 //! `record_receipt`: money received, recorded through the API under exactly the rules of
-//! `receipts.csv`, and the read side the API serves (commissioners, people, agreements with their
-//! funds' balances, council returns).
+//! `receipts.csv`. (The read side the API serves lives in `queries`.)
 //!
 //! A receipt is checked with the same parsers as the import (`Ref`, `parse_date`, `Payer`,
 //! `Pence::parse_positive`) and the same rules (the agreement and stream exist; a person's receipt
@@ -13,23 +12,17 @@
 //! request gets the stored response back and changes nothing; the same key with another request is
 //! refused. Validation failures store nothing, so a corrected request may reuse its key.
 use super::import::{money_transactions, NewRows};
-use super::reports::{council_return, ReportError, ReturnRow};
 use crate::db::idempotency::{self, StoredResponse};
 use crate::db::{self, DbError};
 use crate::domain::calendar::{parse_date, Instant};
 use crate::domain::ledger::{fund_balance, Account, Transaction};
-use crate::domain::model::{
-    Agreement, Commissioner, ContributionMode, Payer, Person, Receipt, Stream,
-};
+use crate::domain::model::{ContributionMode, Payer, Receipt};
 use crate::domain::money::Pence;
 use crate::domain::refs::{IdempotencyKey, Ref};
 use crate::domain::world::World;
 use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use sha2::{Digest, Sha256};
-
-/// The most items one page of a list holds.
-pub const PAGE_ITEMS_MAX: usize = 500;
 
 /// How many times a receipt is attempted when a concurrent writer took its key or ref first: the
 /// second attempt sees the other writer's work and answers as a replay or a repeat.
@@ -403,217 +396,10 @@ async fn record_receipt_once(
     Ok(ReceiptReply::Fresh(reply))
 }
 
-// ---------------------------------------------------------------------------------------------
-// The read side served by the API.
-
-/// Why a query had no answer.
-#[derive(Debug, thiserror::Error)]
-pub enum QueryError {
-    #[error("no {what} {reference}")]
-    NotFound {
-        what: &'static str,
-        reference: String,
-    },
-    #[error("the period ends ({to}) before it starts ({from})")]
-    BackwardsPeriod { from: NaiveDate, to: NaiveDate },
-    #[error(transparent)]
-    Report(ReportError),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-/// One page of a list sorted by ref, and the ref to ask `after` for the next page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// The last ref of this page when more may follow.
-    pub next_after: Option<String>,
-}
-
-/// Pages `items` (sorted by ref, compared as bytes): at most `limit` (capped at `PAGE_ITEMS_MAX`)
-/// items whose ref is after `after`.
-pub fn page<'a, T: Clone + 'a>(
-    items: impl IntoIterator<Item = (&'a str, &'a T)>,
-    after: Option<&str>,
-    limit: usize,
-) -> Page<T> {
-    let limit = limit.clamp(1, PAGE_ITEMS_MAX);
-    let mut picked: Vec<(&str, &T)> = items
-        .into_iter()
-        .filter(|(r, _)| after.is_none_or(|a| *r > a))
-        .take(limit + 1)
-        .collect();
-    let more = picked.len() > limit;
-    picked.truncate(limit);
-    Page {
-        next_after: if more {
-            picked.last().map(|(r, _)| (*r).to_owned())
-        } else {
-            None
-        },
-        items: picked.into_iter().map(|(_, t)| t.clone()).collect(),
-    }
-}
-
-/// Commissioners, by ref.
-pub async fn list_commissioners(
-    db: &DatabaseConnection,
-    after: Option<&str>,
-    limit: usize,
-) -> Result<Page<Commissioner>, QueryError> {
-    let world = db::load_world(db).await?;
-    Ok(page(
-        world.commissioners.iter().map(|(r, c)| (r.as_str(), c)),
-        after,
-        limit,
-    ))
-}
-
-/// One commissioner.
-pub async fn find_commissioner(
-    db: &DatabaseConnection,
-    commissioner_ref: &str,
-) -> Result<Commissioner, QueryError> {
-    let mut world = db::load_world(db).await?;
-    world
-        .commissioners
-        .remove(commissioner_ref)
-        .ok_or_else(|| QueryError::NotFound {
-            what: "commissioner",
-            reference: commissioner_ref.to_owned(),
-        })
-}
-
-/// People, by ref.
-pub async fn list_people(
-    db: &DatabaseConnection,
-    after: Option<&str>,
-    limit: usize,
-) -> Result<Page<Person>, QueryError> {
-    let world = db::load_world(db).await?;
-    let mut people: Vec<(&str, &Person)> =
-        world.people.iter().map(|(r, p)| (r.as_str(), p)).collect();
-    people.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    Ok(page(people, after, limit))
-}
-
-/// One person.
-pub async fn find_person(db: &DatabaseConnection, person_ref: &str) -> Result<Person, QueryError> {
-    let mut world = db::load_world(db).await?;
-    world
-        .people
-        .remove(person_ref)
-        .ok_or_else(|| QueryError::NotFound {
-            what: "person",
-            reference: person_ref.to_owned(),
-        })
-}
-
-/// An agreement with its streams.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgreementStreams {
-    pub agreement: Agreement,
-    pub streams: Vec<Stream>,
-}
-
-/// Agreements, by ref, with their streams.
-pub async fn list_agreements(
-    db: &DatabaseConnection,
-    after: Option<&str>,
-    limit: usize,
-) -> Result<Page<AgreementStreams>, QueryError> {
-    let world = db::load_world(db).await?;
-    let refs = page(
-        world.agreements.iter().map(|(r, a)| (r.as_str(), a)),
-        after,
-        limit,
-    );
-    Ok(Page {
-        items: refs
-            .items
-            .into_iter()
-            .map(|agreement| AgreementStreams {
-                streams: world
-                    .streams_of(&agreement.agreement_ref)
-                    .cloned()
-                    .collect(),
-                agreement,
-            })
-            .collect(),
-        next_after: refs.next_after,
-    })
-}
-
-/// One fund (a stream of an agreement) and its balance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FundBalance {
-    pub stream: Stream,
-    pub balance: Pence,
-}
-
-/// An agreement with its funds' balances at the end of `as_of`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgreementFunds {
-    pub agreement: Agreement,
-    pub funds: Vec<FundBalance>,
-    pub as_of: NaiveDate,
-}
-
-/// One agreement with the balance of each of its funds at the end of `as_of`.
-pub async fn agreement_funds(
-    db: &DatabaseConnection,
-    agreement_ref: &str,
-    as_of: NaiveDate,
-) -> Result<AgreementFunds, QueryError> {
-    let world = db::load_world(db).await?;
-    let Some(agreement) = world.agreements.get(agreement_ref).cloned() else {
-        return Err(QueryError::NotFound {
-            what: "agreement",
-            reference: agreement_ref.to_owned(),
-        });
-    };
-    let ledger = db::load_ledger_money(db).await?;
-    let funds = world
-        .streams_of(agreement_ref)
-        .map(|s| FundBalance {
-            balance: fund_balance_on(
-                &ledger,
-                &Account::fund(&s.agreement_ref, &s.stream_ref),
-                as_of,
-            ),
-            stream: s.clone(),
-        })
-        .collect();
-    Ok(AgreementFunds {
-        agreement,
-        funds,
-        as_of,
-    })
-}
-
-/// A commissioner's council return for `from`–`to` (the rows of `reports::council_return`).
-pub async fn commissioner_return(
-    db: &DatabaseConnection,
-    commissioner_ref: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<ReturnRow>, QueryError> {
-    let world = db::load_world(db).await?;
-    let ledger = db::load_ledger_money(db).await?;
-    council_return(&world, &ledger, commissioner_ref, from, to).map_err(|e| match e {
-        ReportError::UnknownCommissioner(reference) => QueryError::NotFound {
-            what: "commissioner",
-            reference,
-        },
-        ReportError::BackwardsPeriod { from, to } => QueryError::BackwardsPeriod { from, to },
-        other => QueryError::Report(other),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::model::Fee;
+    use crate::domain::model::{Agreement, Fee, Stream};
 
     fn world() -> World {
         let mut w = World::default();
@@ -745,20 +531,5 @@ mod tests {
         c.agreement_ref = Some("AG-NETA".to_owned());
         c.stream_ref = Some("SC".to_owned());
         assert_ne!(a.fingerprint(), c.fingerprint());
-    }
-
-    #[test]
-    fn pages_follow_the_cursor_and_say_when_more_follow() {
-        let items: Vec<(String, u32)> = (0..5).map(|i| (format!("R-{i}"), i)).collect();
-        let view = || items.iter().map(|(r, v)| (r.as_str(), v));
-        let first = page(view(), None, 2);
-        assert_eq!(first.items, vec![0, 1]);
-        assert_eq!(first.next_after.as_deref(), Some("R-1"));
-        let last = page(view(), Some("R-3"), 2);
-        assert_eq!(last.items, vec![4]);
-        assert_eq!(last.next_after, None);
-        let exact = page(view(), Some("R-2"), 2);
-        assert_eq!(exact.items, vec![3, 4]);
-        assert_eq!(exact.next_after, None);
     }
 }

@@ -1,6 +1,6 @@
 //! `/api/agreements`: Individual Service Funds, their streams and their funds' balances.
 use super::{examples, now_and_today, path_ref, ApiError, AppState, ListParams, Problem};
-use crate::app::receipts::{self as queries, AgreementFunds, AgreementStreams};
+use crate::app::queries::{self, AgreementFunds, AgreementStreams};
 use crate::domain::model::{Agreement, Fee, Stream};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

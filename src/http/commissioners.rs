@@ -1,8 +1,7 @@
 //! `/api/commissioners`: who pays, their contract terms, and their council returns.
-use super::{examples, path_ref, ApiError, AppState, ListParams, Problem};
-use crate::app::receipts::{self as queries, FieldProblem};
+use super::{examples, path_ref, required_period, ApiError, AppState, ListParams, Problem};
+use crate::app::queries;
 use crate::app::reports::{return_totals, RETURN_COLUMNS};
-use crate::domain::calendar::parse_date;
 use crate::domain::model::Commissioner;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -153,7 +152,8 @@ pub struct ReturnRowBody(Map<String, Value>);
 #[serde(transparent)]
 pub struct ReturnTotalsBody(Map<String, Value>);
 
-fn string_object(columns: &[&str], description: &str) -> RefOr<Schema> {
+/// The schema of an object whose properties are `columns`, every one a required string.
+pub(super) fn string_object(columns: &[&str], description: &str) -> RefOr<Schema> {
     let mut object = ObjectBuilder::new().description(Some(description));
     for column in columns {
         object = object
@@ -245,27 +245,7 @@ pub async fn council_return(
 ) -> Result<Json<ReturnBody>, ApiError> {
     let reference = path_ref("commissioner", &reference)?;
     let Query(params) = params?;
-    let mut problems = Vec::new();
-    let mut date = |field: &str, value: &Option<String>| match value.as_deref() {
-        None | Some("") => {
-            problems.push(FieldProblem::new(field, "is required"));
-            None
-        }
-        Some(text) => match parse_date(text) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                problems.push(FieldProblem::new(field, e.to_string()));
-                None
-            }
-        },
-    };
-    let (from, to) = (date("from", &params.from), date("to", &params.to));
-    let (Some(from), Some(to)) = (from, to) else {
-        return Err(ApiError::Validation {
-            detail: format!("the query has {} problem(s)", problems.len()),
-            errors: problems.into_iter().map(Into::into).collect(),
-        });
-    };
+    let (from, to) = required_period(params.from.as_deref(), params.to.as_deref())?;
     let rows = queries::commissioner_return(&state.db, &reference, from, to).await?;
     let totals = return_totals(&rows);
     Ok(Json(ReturnBody {

@@ -7,8 +7,11 @@
 //!
 //! Responses that leave a handler or a layer as a bare error status (axum's 405, the body limit's
 //! 413, the timeout's 503, an internal error's 500) are turned into problems by
-//! `problem_responses`, so a client never has to read two error formats.
-use crate::app::receipts::{FieldProblem, QueryError, ReceiptError};
+//! `problem_responses`, so a client never has to read two error formats. The one exception is an
+//! HTML page: the web pages answer their errors with small pages of their own, for people, and
+//! those pass through untouched.
+use crate::app::queries::QueryError;
+use crate::app::receipts::{FieldProblem, ReceiptError};
 use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::Request;
@@ -228,6 +231,7 @@ impl From<QueryError> for ApiError {
         match e {
             QueryError::NotFound { .. } => ApiError::NotFound(e.to_string()),
             QueryError::BackwardsPeriod { .. } => ApiError::field("to", e.to_string()),
+            QueryError::UnknownCursor { .. } => ApiError::field("after", e.to_string()),
             QueryError::Report(r) => ApiError::Internal(r.into()),
             QueryError::Db(d) => ApiError::Internal(d.into()),
         }
@@ -285,11 +289,11 @@ pub async fn problem_responses(request: Request, next: Next) -> Response {
         .map(str::to_owned);
     let response = next.run(request).await;
     let status = response.status();
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    let is_problem =
+        content_type.is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    let is_page = content_type.is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_page {
         return response;
     }
     let slug = slug_of_status(status);
@@ -382,6 +386,35 @@ mod tests {
         assert_eq!(content_type, PROBLEM_JSON);
         assert_eq!(body["status"], 405);
         assert!(body.get("request_id").is_none());
+    }
+
+    #[tokio::test]
+    async fn an_error_page_for_people_passes_through_as_html() {
+        let router = Router::new().route(
+            "/boom",
+            get(|| async {
+                (
+                    StatusCode::NOT_FOUND,
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    "<p>No such page</p>",
+                )
+            }),
+        );
+        let request = Request::builder().uri("/boom").body(Body::empty()).unwrap();
+        let response = router
+            .layer(axum::middleware::from_fn(problem_responses))
+            .oneshot(request)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(&bytes[..], b"<p>No such page</p>");
     }
 
     #[tokio::test]

@@ -6,24 +6,34 @@
 //! number. Every route is documented with `#[utoipa::path]` and listed in `ApiDoc`; a test proves
 //! the document and the router agree.
 //!
+//! Web pages for people (`pages`, e.g. a statement at `/agreements/{ref}/statements/{period}`)
+//! are served by the same router but are not API: they answer HTML, errors included, and are not
+//! in the OpenAPI document.
+//!
 //! Limits: request bodies are at most `REQUEST_BODY_BYTES_MAX`, a request runs for at most
-//! `REQUEST_TIMEOUT_SECONDS`, a page of a list holds at most `PAGE_ITEMS_MAX` items.
+//! `REQUEST_TIMEOUT_SECONDS`, a page of a list holds at most `PAGE_ITEMS_MAX` items, a statement
+//! covers at most `STATEMENT_PERIOD_DAYS_MAX` days.
 pub mod agreements;
 pub mod commissioners;
 pub mod docs;
 pub mod error;
+pub mod exceptions;
 pub mod health;
+pub mod pages;
 pub mod people;
 pub mod receipts;
+pub mod statements;
 
-pub use crate::app::receipts::PAGE_ITEMS_MAX;
+pub use crate::app::queries::PAGE_ITEMS_MAX;
 pub use error::{ApiError, FieldError, Problem};
 
+use crate::domain::calendar::parse_date;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::Request;
 use axum::routing::{get, post};
 use axum::Router;
+use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use std::time::Duration;
@@ -41,6 +51,10 @@ pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
 
 /// Items in a page when `limit` is not given.
 pub const PAGE_ITEMS_DEFAULT: usize = 100;
+
+/// The longest period one statement covers, both ends counted: a year, leap years included. (The
+/// work of a statement grows with its days; the command line, for the office, has no such cap.)
+pub const STATEMENT_PERIOD_DAYS_MAX: i64 = 366;
 
 /// The header carrying the request id, set when the client sends none and returned on every response.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -72,7 +86,7 @@ impl AppState {
     info(
         title = "ISF Ledger API",
         description = "Individual Service Funds held by a home-care provider: commissioners, people, \
-agreements with their funds' balances, council returns, and receipts.\n\n\
+agreements with their funds' balances, council returns, statements, exceptions, and receipts.\n\n\
 Money is always a decimal string with at most two places (`\"1234.50\"`), never a JSON number. \
 Errors are `application/problem+json` (RFC 9457). Writes need an `Idempotency-Key` header: a retry \
 with the same key and body gets the original response and changes nothing."
@@ -86,6 +100,9 @@ with the same key and body gets the original response and changes nothing."
         people::read,
         agreements::list,
         agreements::read,
+        statements::statement,
+        exceptions::list,
+        exceptions::of_agreement,
         receipts::record,
     ),
     tags(
@@ -93,6 +110,9 @@ with the same key and body gets the original response and changes nothing."
         (name = "commissioners", description = "Councils and ICBs that pay, and their returns"),
         (name = "people", description = "Budget holders"),
         (name = "agreements", description = "Individual Service Funds and their funds' balances"),
+        (name = "statements", description = "What happened to an agreement's money over a period"),
+        (name = "exceptions", description = "What coordinators must see at once: missed, late or \
+short visits, unplanned attendances, weeks over plan, overspent funds"),
         (name = "receipts", description = "Money received from a commissioner or a person"),
     )
 )]
@@ -123,21 +143,7 @@ impl ListParams {
     /// The cursor and the page size, checked.
     pub fn parse(&self) -> Result<(Option<String>, usize), ApiError> {
         let mut errors = Vec::new();
-        let limit = match self.limit.as_deref() {
-            None => PAGE_ITEMS_DEFAULT,
-            Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=PAGE_ITEMS_MAX).contains(&n) => n,
-                _ => {
-                    errors.push(FieldError {
-                        field: "limit".to_owned(),
-                        reason: format!(
-                            "{text:?} is not a whole number from 1 to {PAGE_ITEMS_MAX}"
-                        ),
-                    });
-                    0
-                }
-            },
-        };
+        let limit = page_limit(self.limit.as_deref(), &mut errors);
         let after = match self.after.as_deref() {
             None => None,
             Some(text) => match crate::domain::refs::Ref::parse(text) {
@@ -151,14 +157,87 @@ impl ListParams {
                 }
             },
         };
-        if errors.is_empty() {
-            Ok((after, limit))
-        } else {
-            Err(ApiError::Validation {
-                detail: format!("the query has {} problem(s)", errors.len()),
-                errors,
-            })
+        query_checked(errors)?;
+        Ok((after, limit))
+    }
+}
+
+/// The page size asked for in `limit`: `PAGE_ITEMS_DEFAULT` when absent; a value that is not a
+/// whole number from 1 to `PAGE_ITEMS_MAX` is recorded in `errors`.
+pub fn page_limit(text: Option<&str>, errors: &mut Vec<FieldError>) -> usize {
+    match text {
+        None => PAGE_ITEMS_DEFAULT,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=PAGE_ITEMS_MAX).contains(&n) => n,
+            _ => {
+                errors.push(FieldError {
+                    field: "limit".to_owned(),
+                    reason: format!("{text:?} is not a whole number from 1 to {PAGE_ITEMS_MAX}"),
+                });
+                0
+            }
+        },
+    }
+}
+
+/// One validation problem for the query when `errors` holds any.
+pub fn query_checked(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(query_problem(errors))
+    }
+}
+
+/// The validation problem of a query with these fields at fault.
+fn query_problem(errors: Vec<FieldError>) -> ApiError {
+    ApiError::Validation {
+        detail: format!("the query has {} problem(s)", errors.len()),
+        errors,
+    }
+}
+
+/// A date of the query, `YYYY-MM-DD`, absent when the parameter is absent or empty; a bad date is
+/// recorded in `errors`.
+pub fn optional_date(
+    field: &str,
+    text: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
+    let text = text.filter(|t| !t.is_empty())?;
+    match parse_date(text) {
+        Ok(date) => Some(date),
+        Err(e) => {
+            errors.push(FieldError {
+                field: field.to_owned(),
+                reason: e.to_string(),
+            });
+            None
         }
+    }
+}
+
+/// `from` and `to` of the query, both required: each missing or bad one is a field at fault.
+/// (Whether the period runs forwards is for the use case to say.)
+pub fn required_period(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let mut errors = Vec::new();
+    let mut date = |field: &str, text: Option<&str>| {
+        if text.is_none_or(str::is_empty) {
+            errors.push(FieldError {
+                field: field.to_owned(),
+                reason: "is required".to_owned(),
+            });
+            return None;
+        }
+        optional_date(field, text, &mut errors)
+    };
+    let (from, to) = (date("from", from), date("to", to));
+    match (from, to) {
+        (Some(from), Some(to)) => Ok((from, to)),
+        _ => Err(query_problem(errors)),
     }
 }
 
@@ -201,7 +280,20 @@ pub fn router(state: AppState) -> Router {
         .route("/api/people/{ref}", get(people::read))
         .route("/api/agreements", get(agreements::list))
         .route("/api/agreements/{ref}", get(agreements::read))
+        .route(
+            "/api/agreements/{ref}/statements",
+            get(statements::statement),
+        )
+        .route(
+            "/api/agreements/{ref}/exceptions",
+            get(exceptions::of_agreement),
+        )
+        .route("/api/exceptions", get(exceptions::list))
         .route("/api/receipts", post(receipts::record))
+        .route(
+            "/agreements/{ref}/statements/{period}",
+            get(pages::statement),
+        )
         .fallback(|| async { ApiError::NotFound("there is nothing at this path".to_owned()) })
         .with_state(state)
         // Layers run outermost last-added: the request id is set first, then the trace span,
@@ -266,6 +358,9 @@ mod tests {
             ("/api/people/{ref}", "get"),
             ("/api/agreements", "get"),
             ("/api/agreements/{ref}", "get"),
+            ("/api/agreements/{ref}/statements", "get"),
+            ("/api/agreements/{ref}/exceptions", "get"),
+            ("/api/exceptions", "get"),
             ("/api/receipts", "post"),
         ] {
             assert!(
@@ -273,6 +368,37 @@ mod tests {
                 "{method} {path} is not documented"
             );
         }
+        assert!(
+            doc["paths"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .all(|path| path == "/health" || path.starts_with("/api/")),
+            "pages for people are not API"
+        );
+    }
+
+    #[test]
+    fn the_documented_exception_words_are_the_domains() {
+        let doc = serde_json::to_value(openapi()).unwrap();
+        let schema = &doc["components"]["schemas"]["ExceptionBody"]["properties"];
+        assert_eq!(
+            schema["kind"]["enum"],
+            serde_json::json!(crate::domain::billing::ExceptionKind::WORDS)
+        );
+        assert_eq!(
+            schema["status"]["enum"],
+            serde_json::json!(crate::app::queries::ExceptionStatus::WORDS)
+        );
+        let params = doc["paths"]["/api/exceptions"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let kind = params.iter().find(|p| p["name"] == "kind").unwrap();
+        assert_eq!(
+            kind["schema"]["enum"],
+            serde_json::json!(crate::domain::billing::ExceptionKind::WORDS)
+        );
+        assert_eq!(kind["required"], false);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `/api/people`: budget holders.
 use super::{examples, path_ref, ApiError, AppState, ListParams, Problem};
-use crate::app::receipts as queries;
+use crate::app::queries;
 use crate::domain::model::Person;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

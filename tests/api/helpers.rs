@@ -12,11 +12,14 @@ pub fn isf_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_isf"))
 }
 
-/// The shared acceptance material beside the checkout.
+/// The shared acceptance material beside the checkout (or where `SHARED` points).
 pub fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
+    match std::env::var_os("SHARED") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("shared"),
+    }
 }
 
 /// The repository's own fixtures.

@@ -32,6 +32,15 @@ impl Api {
         let db = TestDb::new();
         let input = shared_dir().join("acceptance/basic/input");
         db.isf_ok(&["import", input.to_str().unwrap()]);
+        Api::start(db)
+    }
+
+    /// A server on an empty database.
+    fn empty() -> Api {
+        Api::start(TestDb::new())
+    }
+
+    fn start(db: TestDb) -> Api {
         let server = db.serve(&[]);
         Api {
             db,
@@ -176,6 +185,9 @@ fn the_openapi_document_is_3_1_and_lists_every_route() {
         ("/api/people/{ref}", "get"),
         ("/api/agreements", "get"),
         ("/api/agreements/{ref}", "get"),
+        ("/api/agreements/{ref}/statements", "get"),
+        ("/api/agreements/{ref}/exceptions", "get"),
+        ("/api/exceptions", "get"),
         ("/api/receipts", "post"),
     ] {
         assert!(
@@ -183,6 +195,12 @@ fn the_openapi_document_is_3_1_and_lists_every_route() {
             "{method} {path} is missing from the document"
         );
     }
+    assert!(
+        doc["paths"]
+            .get("/agreements/{ref}/statements/{period}")
+            .is_none(),
+        "the statement page is for people, not API"
+    );
     let docs = api.get("/api/docs");
     assert_eq!(docs.status, 200);
     assert!(docs.content_type.starts_with("text/html"));
@@ -482,4 +500,466 @@ fn errors_outside_the_handlers_are_problems_too() {
             .body(huge),
     );
     assert_problem(&too_large, 413);
+}
+
+#[test]
+fn the_openapi_document_matches_its_snapshot() {
+    // An accidental change to the API shows here, in review, as a change to the snapshot. The
+    // document does not depend on the data or the engine, so an empty database will do.
+    let api = Api::empty();
+    let answer = api.get("/api/openapi.json");
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    insta::assert_json_snapshot!("openapi", answer.json());
+}
+
+/// The keys of a page of exceptions, checking each item's shape on the way.
+fn exception_keys(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {page}"))
+        .iter()
+        .map(|e| {
+            for field in [
+                "key",
+                "kind",
+                "agreement_ref",
+                "subject_ref",
+                "date",
+                "detail",
+                "status",
+            ] {
+                assert!(e[field].is_string(), "{field} of {e}");
+            }
+            assert!(
+                e["stream_ref"].is_string() || e["stream_ref"].is_null(),
+                "{e}"
+            );
+            e["key"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn exceptions_stored_by_reconciliation_are_listed_and_filtered() {
+    let api = Api::basic();
+    let all = api.get("/api/exceptions");
+    assert_eq!(all.status, 200, "{}", all.text);
+    let all = all.json();
+    let keys = exception_keys(&all);
+    assert!(keys.len() >= 2, "{all}");
+    assert!(
+        all.get("next_after").is_none(),
+        "one page holds them all: {all}"
+    );
+    let dates: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["date"].as_str().unwrap())
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "by date: {dates:?}");
+
+    let missed = api.get("/api/exceptions?kind=missed").json();
+    let v_a05 = missed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["subject_ref"] == "V-A05")
+        .unwrap_or_else(|| panic!("V-A05 is a missed visit: {missed}"));
+    assert_eq!(
+        v_a05,
+        &json!({
+            "key": "missed:V-A05", "kind": "missed", "agreement_ref": "AG-ANN",
+            "stream_ref": "ASC", "subject_ref": "V-A05", "date": "2026-03-25",
+            "detail": v_a05["detail"], "status": "open"
+        })
+    );
+    assert!(
+        missed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["kind"] == "missed"),
+        "{missed}"
+    );
+
+    let unplanned = api
+        .get("/api/exceptions?kind=unplanned&agreement=AG-ANN")
+        .json();
+    assert_eq!(exception_keys(&unplanned), ["unplanned:AT-U01"]);
+    assert!(
+        unplanned["items"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("AT-U01"),
+        "{unplanned}"
+    );
+
+    let april = api
+        .get("/api/exceptions?from=2026-04-01&to=2026-04-30")
+        .json();
+    assert!(!exception_keys(&april).is_empty(), "{april}");
+    for e in april["items"].as_array().unwrap() {
+        let date = e["date"].as_str().unwrap();
+        assert!(("2026-04-01"..="2026-04-30").contains(&date), "{e}");
+    }
+    let bob = api.get("/api/exceptions?agreement=AG-BOB").json();
+    assert!(bob["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["agreement_ref"] == "AG-BOB"));
+    let nobody = api.get("/api/exceptions?agreement=AG-NOBODY");
+    assert_eq!(
+        nobody.status, 200,
+        "a filter that matches nothing is an empty page"
+    );
+    assert_eq!(nobody.json()["items"], json!([]));
+    let empty_filters = api
+        .get("/api/exceptions?kind=&agreement=&from=&to=&status=")
+        .json();
+    assert_eq!(
+        exception_keys(&empty_filters),
+        keys,
+        "an empty filter is no filter"
+    );
+}
+
+#[test]
+fn exceptions_come_a_page_at_a_time_after_the_last_key() {
+    let api = Api::basic();
+    let all = exception_keys(&api.get("/api/exceptions").json());
+    let mut walked = Vec::new();
+    let mut path = "/api/exceptions?limit=5".to_owned();
+    for _ in 0..all.len() {
+        let page = api.get(&path);
+        assert_eq!(page.status, 200, "{}", page.text);
+        let page = page.json();
+        let keys = exception_keys(&page);
+        assert!(keys.len() <= 5, "{page}");
+        walked.extend(keys.iter().cloned());
+        match page["next_after"].as_str() {
+            Some(after) => {
+                assert_eq!(Some(after), keys.last().map(String::as_str), "{page}");
+                path = format!("/api/exceptions?limit=5&after={after}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(
+        walked, all,
+        "the pages together are the whole list, once each"
+    );
+
+    let unknown = api.get("/api/exceptions?after=missed:V-NOBODY");
+    assert_eq!(fields_at_fault(&assert_problem(&unknown, 422)), ["after"]);
+    let too_many = api.get("/api/exceptions?limit=501");
+    assert_eq!(fields_at_fault(&assert_problem(&too_many, 422)), ["limit"]);
+}
+
+#[test]
+fn exceptions_are_filtered_by_where_they_stand() {
+    let api = Api::basic();
+    let everything = exception_keys(&api.get("/api/exceptions").json());
+    assert_eq!(
+        exception_keys(&api.get("/api/exceptions?status=open").json()),
+        everything,
+        "the start-up reconciliation raised every one open"
+    );
+    assert_eq!(
+        exception_keys(&api.get("/api/exceptions?status=resolved").json()),
+        Vec::<String>::new()
+    );
+    // Reconciling through the end of March again: what happened in April no longer applies.
+    api.db.isf_ok(&["reconcile", "--through", "2026-03-31"]);
+    let cleared = api.get("/api/exceptions?status=cleared").json();
+    let cleared_keys = exception_keys(&cleared);
+    assert!(
+        cleared_keys.contains(&"unplanned:AT-U01".to_owned()),
+        "{cleared}"
+    );
+    for e in cleared["items"].as_array().unwrap() {
+        assert_eq!(e["status"], "cleared", "{e}");
+        assert!(e["date"].as_str().unwrap() > "2026-03-31", "{e}");
+    }
+    let open = exception_keys(&api.get("/api/exceptions?status=open").json());
+    assert!(open.contains(&"missed:V-A05".to_owned()), "{open:?}");
+    assert!(open.iter().all(|k| !cleared_keys.contains(k)), "{open:?}");
+    // A cursor still holds when its own exception has changed status since the page it ends.
+    let after_cleared = api.get("/api/exceptions?status=open&after=unplanned:AT-U01");
+    assert_eq!(after_cleared.status, 200, "{}", after_cleared.text);
+    let tail: Vec<String> = open
+        .iter()
+        .skip_while(|k| *k != "missed:V-A05")
+        .skip(1)
+        .cloned()
+        .collect();
+    assert_eq!(
+        exception_keys(
+            &api.get("/api/exceptions?status=open&after=missed:V-A05")
+                .json()
+        ),
+        tail
+    );
+    assert!(
+        exception_keys(&after_cleared.json())
+            .iter()
+            .all(|k| open.contains(k)),
+        "only open ones follow"
+    );
+}
+
+#[test]
+fn a_bad_exception_filter_is_refused_naming_the_field() {
+    let api = Api::basic();
+    for (query, field) in [
+        ("kind=mised", "kind"),
+        ("kind=MISSED", "kind"),
+        ("status=closed", "status"),
+        ("agreement=AG%20ANN", "agreement"),
+        ("from=2026-02-30", "from"),
+        ("to=31%2F03%2F2026", "to"),
+        ("from=2026-04-01&to=2026-03-01", "to"),
+    ] {
+        let answer = api.get(&format!("/api/exceptions?{query}"));
+        let problem = assert_problem(&answer, 422);
+        assert_eq!(
+            fields_at_fault(&problem),
+            [field],
+            "case {query}: {problem}"
+        );
+    }
+    let kind = assert_problem(&api.get("/api/exceptions?kind=mised"), 422);
+    assert!(
+        kind["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("missed, late"),
+        "the reason lists the kinds: {kind}"
+    );
+    assert_problem(&api.get("/api/exceptions?colour=red"), 400);
+}
+
+#[test]
+fn an_agreements_exceptions_are_its_own_and_an_unknown_agreement_is_not_found() {
+    let api = Api::basic();
+    let ann = api.get("/api/agreements/AG-ANN/exceptions");
+    assert_eq!(ann.status, 200, "{}", ann.text);
+    let ann = ann.json();
+    let keys = exception_keys(&ann);
+    assert!(keys.contains(&"missed:V-A05".to_owned()), "{ann}");
+    assert!(keys.contains(&"unplanned:AT-U01".to_owned()), "{ann}");
+    assert!(ann["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["agreement_ref"] == "AG-ANN"));
+    assert_eq!(
+        keys,
+        exception_keys(&api.get("/api/exceptions?agreement=AG-ANN").json()),
+        "the same items as the list filtered by agreement"
+    );
+    let missed = api
+        .get("/api/agreements/AG-ANN/exceptions?kind=missed")
+        .json();
+    assert_eq!(exception_keys(&missed), ["missed:V-A05"]);
+
+    assert_problem(&api.get("/api/agreements/AG-NOBODY/exceptions"), 404);
+    assert_problem(&api.get("/api/agreements/AG%20NOBODY/exceptions"), 404);
+    let bad_kind = api.get("/api/agreements/AG-ANN/exceptions?kind=mised");
+    assert_eq!(fields_at_fault(&assert_problem(&bad_kind, 422)), ["kind"]);
+    // The agreement is in the path; asking for another in the query is not understood.
+    assert_problem(
+        &api.get("/api/agreements/AG-ANN/exceptions?agreement=AG-BOB"),
+        400,
+    );
+}
+
+/// The closing row's balance of `isf statement --format csv`.
+fn csv_closing_balance(csv: &str) -> String {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let kind = header
+        .iter()
+        .position(|c| *c == "kind")
+        .expect("a kind column");
+    let balance = header
+        .iter()
+        .position(|c| *c == "balance")
+        .expect("a balance column");
+    let closing: Vec<&str> = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|cells| cells[kind] == "closing")
+        .expect("a closing row");
+    // The balance is the last column; descriptions may hold quoted commas, so count from the end.
+    assert_eq!(balance, header.len() - 1, "balance is the last column");
+    closing[closing.len() - 1].to_owned()
+}
+
+#[test]
+fn a_statement_is_the_same_document_as_the_command_lines() {
+    let api = Api::basic();
+    let answer = api.get("/api/agreements/AG-ANN/statements?from=2026-03-01&to=2026-03-31");
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert!(answer.content_type.starts_with("application/json"));
+    let body = answer.json();
+    assert_eq!(body["agreement_ref"], "AG-ANN");
+    assert_eq!(body["from"], "2026-03-01");
+    assert_eq!(body["to"], "2026-03-31");
+    assert!(
+        body["digest"].as_str().unwrap().starts_with("sha256:"),
+        "{body}"
+    );
+    let rows = body["rows"].as_array().unwrap();
+    assert_eq!(rows.first().unwrap()["kind"], "opening");
+    assert_eq!(rows.last().unwrap()["kind"], "closing");
+    pence(
+        body["summary"]["services"]
+            .as_str()
+            .expect("money is a string"),
+    );
+
+    let period = [
+        "--agreement",
+        "AG-ANN",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+    ];
+    let csv = api
+        .db
+        .isf_ok(&[&["statement"], &period[..], &["--format", "csv"]].concat());
+    assert_eq!(body["closing_balance"], csv_closing_balance(&csv));
+    assert_eq!(rows.last().unwrap()["balance"], body["closing_balance"]);
+    let cli = api
+        .db
+        .isf_ok(&[&["statement"], &period[..], &["--format", "json"]].concat());
+    let cli: Value = serde_json::from_str(&cli).expect("the CLI writes JSON");
+    assert_eq!(
+        body, cli,
+        "the API and the command line give the same document"
+    );
+}
+
+#[test]
+fn a_bad_statement_request_is_refused_naming_the_field() {
+    let api = Api::basic();
+    let no_dates = api.get("/api/agreements/AG-ANN/statements");
+    assert_eq!(
+        fields_at_fault(&assert_problem(&no_dates, 422)),
+        ["from", "to"]
+    );
+    for (query, field) in [
+        ("from=2026-03-01&to=2026-02-30", "to"),
+        ("from=2026-03-31&to=2026-03-01", "to"),
+        ("from=2026-01-01&to=2027-12-31", "to"),
+    ] {
+        let answer = api.get(&format!("/api/agreements/AG-ANN/statements?{query}"));
+        assert_eq!(
+            fields_at_fault(&assert_problem(&answer, 422)),
+            [field],
+            "case {query}"
+        );
+    }
+    assert_problem(
+        &api.get("/api/agreements/AG-NOBODY/statements?from=2026-03-01&to=2026-03-31"),
+        404,
+    );
+}
+
+const PAGE_HEADERS: [(&str, &str); 5] = [
+    ("content-type", "text/html; charset=utf-8"),
+    ("x-robots-tag", "noindex, nofollow"),
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
+    ),
+];
+
+fn assert_page(answer: &Answer, status: u16) {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    for (name, value) in PAGE_HEADERS {
+        assert_eq!(
+            answer.headers.get(name).and_then(|v| v.to_str().ok()),
+            Some(value),
+            "header {name}"
+        );
+    }
+    assert!(
+        answer.text.starts_with("<!DOCTYPE html>"),
+        "{}",
+        answer.text
+    );
+    assert!(
+        answer.text.contains("<html lang=\"en-GB\">"),
+        "{}",
+        answer.text
+    );
+}
+
+#[test]
+fn a_statement_page_is_in_the_persons_format_and_kept_private() {
+    let api = Api::basic();
+    let month = api.get("/agreements/AG-CHI/statements/2026-03");
+    assert_page(&month, 200);
+    assert!(
+        month.text.contains("your money"),
+        "easy read: {}",
+        month.text
+    );
+    assert!(month.text.contains("easy-read"), "{}", month.text);
+    let cli = api.db.isf_ok(&[
+        "statement",
+        "--agreement",
+        "AG-CHI",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        "--format",
+        "html",
+    ]);
+    assert_eq!(
+        month.text, cli,
+        "the page is the command line's, byte for byte"
+    );
+
+    let days = api.get("/agreements/AG-CHI/statements/2026-03-01..2026-03-31");
+    assert_page(&days, 200);
+    assert_eq!(
+        days.text, month.text,
+        "a month is its first to its last day"
+    );
+
+    let ann = api.get("/agreements/AG-ANN/statements/2026-03-16..2026-04-12");
+    assert_page(&ann, 200);
+    assert!(
+        ann.text.contains("Statement for Ann Hughes"),
+        "standard: {}",
+        ann.text
+    );
+}
+
+#[test]
+fn a_statement_page_that_cannot_be_shown_is_a_small_html_page() {
+    let api = Api::basic();
+    for period in [
+        "2026-13",
+        "March",
+        "2026-03-31..2026-03-01",
+        "2026-01-01..2027-12-31",
+    ] {
+        let answer = api.get(&format!("/agreements/AG-CHI/statements/{period}"));
+        assert_page(&answer, 400);
+        assert!(answer.text.contains("<h1>"), "{}", answer.text);
+    }
+    let unknown = api.get("/agreements/AG-NOBODY/statements/2026-03");
+    assert_page(&unknown, 404);
+    assert!(unknown.text.contains("AG-NOBODY"), "{}", unknown.text);
+    let malformed = api.get("/agreements/%3Cb%3E/statements/2026-03");
+    assert_page(&malformed, 404);
+    assert!(!malformed.text.contains("<b>"), "what is echoed is escaped");
 }

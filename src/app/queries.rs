@@ -1,0 +1,433 @@
+//! The read side: one function per question the API and the pages ask — commissioners, people,
+//! agreements with their funds' balances, council returns, statements and exceptions. Each loads
+//! what it needs through `db`, answers with domain values and writes nothing.
+//!
+//! Lists come a page at a time: at most `PAGE_ITEMS_MAX` items after a cursor (the last ref, or
+//! for exceptions the last key, of the previous page), with the cursor of the next page when more
+//! may follow. Exceptions are read as `isf reconcile` stored them, with their status; rows read
+//! back are parsed again, so a status the domain does not know is an error, never passed on.
+use super::receipts::fund_balance_on;
+use super::reports::{council_return, ReportError, ReturnRow};
+use super::statements::{full_statement, FullStatement};
+use crate::db::{self, DbError};
+use crate::domain::billing::ExceptionKind;
+use crate::domain::ledger::Account;
+use crate::domain::model::{word_enum, Agreement, Commissioner, Person, Stream};
+use crate::domain::money::Pence;
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
+
+/// The most items one page of a list holds.
+pub const PAGE_ITEMS_MAX: usize = 500;
+
+/// Why a query had no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("no {what} {reference}")]
+    NotFound {
+        what: &'static str,
+        reference: String,
+    },
+    #[error("the period ends ({to}) before it starts ({from})")]
+    BackwardsPeriod { from: NaiveDate, to: NaiveDate },
+    /// A page cursor that names nothing this query lists.
+    #[error("no {what} {after} is listed by this query: pass the next_after of a previous page")]
+    UnknownCursor { what: &'static str, after: String },
+    #[error(transparent)]
+    Report(ReportError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<ReportError> for QueryError {
+    fn from(e: ReportError) -> QueryError {
+        match e {
+            ReportError::UnknownCommissioner(reference) => QueryError::NotFound {
+                what: "commissioner",
+                reference,
+            },
+            ReportError::UnknownAgreement(reference) => QueryError::NotFound {
+                what: "agreement",
+                reference,
+            },
+            ReportError::BackwardsPeriod { from, to } => QueryError::BackwardsPeriod { from, to },
+            other => QueryError::Report(other),
+        }
+    }
+}
+
+/// One page of a list, and the cursor to ask `after` for the next page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The cursor of this page's last item when more may follow.
+    pub next_after: Option<String>,
+}
+
+/// The first `limit` (capped at `PAGE_ITEMS_MAX`) of `items`, which already start after the
+/// cursor; `cursor` names an item for the next page's `after`.
+fn take_page<T>(
+    items: impl IntoIterator<Item = T>,
+    limit: usize,
+    cursor: impl Fn(&T) -> String,
+) -> Page<T> {
+    let limit = limit.clamp(1, PAGE_ITEMS_MAX);
+    let mut picked: Vec<T> = items.into_iter().take(limit + 1).collect();
+    let more = picked.len() > limit;
+    picked.truncate(limit);
+    Page {
+        next_after: if more {
+            picked.last().map(cursor)
+        } else {
+            None
+        },
+        items: picked,
+    }
+}
+
+/// Pages `items` (sorted by ref, compared as bytes): at most `limit` (capped at `PAGE_ITEMS_MAX`)
+/// items whose ref is after `after`.
+pub fn page<'a, T: Clone + 'a>(
+    items: impl IntoIterator<Item = (&'a str, &'a T)>,
+    after: Option<&str>,
+    limit: usize,
+) -> Page<T> {
+    let picked = take_page(
+        items
+            .into_iter()
+            .filter(|(r, _)| after.is_none_or(|a| *r > a)),
+        limit,
+        |(r, _)| (*r).to_owned(),
+    );
+    Page {
+        items: picked.items.into_iter().map(|(_, t)| t.clone()).collect(),
+        next_after: picked.next_after,
+    }
+}
+
+/// Commissioners, by ref.
+pub async fn list_commissioners(
+    db: &DatabaseConnection,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<Commissioner>, QueryError> {
+    let world = db::load_world(db).await?;
+    Ok(page(
+        world.commissioners.iter().map(|(r, c)| (r.as_str(), c)),
+        after,
+        limit,
+    ))
+}
+
+/// One commissioner.
+pub async fn find_commissioner(
+    db: &DatabaseConnection,
+    commissioner_ref: &str,
+) -> Result<Commissioner, QueryError> {
+    let mut world = db::load_world(db).await?;
+    world
+        .commissioners
+        .remove(commissioner_ref)
+        .ok_or_else(|| QueryError::NotFound {
+            what: "commissioner",
+            reference: commissioner_ref.to_owned(),
+        })
+}
+
+/// People, by ref.
+pub async fn list_people(
+    db: &DatabaseConnection,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<Person>, QueryError> {
+    let world = db::load_world(db).await?;
+    let mut people: Vec<(&str, &Person)> =
+        world.people.iter().map(|(r, p)| (r.as_str(), p)).collect();
+    people.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    Ok(page(people, after, limit))
+}
+
+/// One person.
+pub async fn find_person(db: &DatabaseConnection, person_ref: &str) -> Result<Person, QueryError> {
+    let mut world = db::load_world(db).await?;
+    world
+        .people
+        .remove(person_ref)
+        .ok_or_else(|| QueryError::NotFound {
+            what: "person",
+            reference: person_ref.to_owned(),
+        })
+}
+
+/// An agreement with its streams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementStreams {
+    pub agreement: Agreement,
+    pub streams: Vec<Stream>,
+}
+
+/// Agreements, by ref, with their streams.
+pub async fn list_agreements(
+    db: &DatabaseConnection,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<AgreementStreams>, QueryError> {
+    let world = db::load_world(db).await?;
+    let refs = page(
+        world.agreements.iter().map(|(r, a)| (r.as_str(), a)),
+        after,
+        limit,
+    );
+    Ok(Page {
+        items: refs
+            .items
+            .into_iter()
+            .map(|agreement| AgreementStreams {
+                streams: world
+                    .streams_of(&agreement.agreement_ref)
+                    .cloned()
+                    .collect(),
+                agreement,
+            })
+            .collect(),
+        next_after: refs.next_after,
+    })
+}
+
+/// One fund (a stream of an agreement) and its balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundBalance {
+    pub stream: Stream,
+    pub balance: Pence,
+}
+
+/// An agreement with its funds' balances at the end of `as_of`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementFunds {
+    pub agreement: Agreement,
+    pub funds: Vec<FundBalance>,
+    pub as_of: NaiveDate,
+}
+
+/// One agreement with the balance of each of its funds at the end of `as_of`.
+pub async fn agreement_funds(
+    db: &DatabaseConnection,
+    agreement_ref: &str,
+    as_of: NaiveDate,
+) -> Result<AgreementFunds, QueryError> {
+    let world = db::load_world(db).await?;
+    let Some(agreement) = world.agreements.get(agreement_ref).cloned() else {
+        return Err(QueryError::NotFound {
+            what: "agreement",
+            reference: agreement_ref.to_owned(),
+        });
+    };
+    let ledger = db::load_ledger_money(db).await?;
+    let funds = world
+        .streams_of(agreement_ref)
+        .map(|s| FundBalance {
+            balance: fund_balance_on(
+                &ledger,
+                &Account::fund(&s.agreement_ref, &s.stream_ref),
+                as_of,
+            ),
+            stream: s.clone(),
+        })
+        .collect();
+    Ok(AgreementFunds {
+        agreement,
+        funds,
+        as_of,
+    })
+}
+
+/// A commissioner's council return for `from`–`to` (the rows of `reports::council_return`).
+pub async fn commissioner_return(
+    db: &DatabaseConnection,
+    commissioner_ref: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ReturnRow>, QueryError> {
+    let world = db::load_world(db).await?;
+    let ledger = db::load_ledger_money(db).await?;
+    Ok(council_return(&world, &ledger, commissioner_ref, from, to)?)
+}
+
+/// An agreement's statement for `from`–`to` with its summary and digest: the same
+/// `statements::full_statement` the command line prints and verifies.
+pub async fn statement(
+    db: &DatabaseConnection,
+    agreement_ref: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<FullStatement, QueryError> {
+    let world = db::load_world(db).await?;
+    if !world.agreements.contains_key(agreement_ref) {
+        return Err(QueryError::NotFound {
+            what: "agreement",
+            reference: agreement_ref.to_owned(),
+        });
+    }
+    // With service lines: the summary's spend by outcome is read from them.
+    let ledger = db::load_ledger(db).await?;
+    Ok(full_statement(&world, &ledger, agreement_ref, from, to)?)
+}
+
+word_enum!(
+    /// Where a stored exception stands: `open` until someone resolves it, `resolved` with their
+    /// note, or `cleared` when a later reconciliation found it no longer applies.
+    ExceptionStatus {
+        Open = "open",
+        Resolved = "resolved",
+        Cleared = "cleared",
+    }
+);
+
+/// A stored exception as the coordinator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionItem {
+    pub record: super::exceptions::ExceptionRecord,
+    pub status: ExceptionStatus,
+}
+
+/// Which exceptions to list; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExceptionFilter {
+    pub kind: Option<ExceptionKind>,
+    pub agreement_ref: Option<String>,
+    /// The first date listed (the exception's date, inclusive).
+    pub from: Option<NaiveDate>,
+    /// The last date listed, inclusive.
+    pub to: Option<NaiveDate>,
+    pub status: Option<ExceptionStatus>,
+}
+
+/// Stored exceptions matching `filter`, by date then key (bytes), a page at a time; `after` is
+/// the key of the previous page's last item.
+///
+/// Every part of an exception but its status is fixed once it is stored, so a cursor taken from an
+/// earlier page still matches this filter's other parts even when its status has changed since;
+/// the page resumes after its (date, key).
+pub async fn list_exceptions(
+    db: &DatabaseConnection,
+    filter: &ExceptionFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<ExceptionItem>, QueryError> {
+    if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        if to < from {
+            return Err(QueryError::BackwardsPeriod { from, to });
+        }
+    }
+    let stored = db::list_exceptions(
+        db,
+        filter.kind.map(ExceptionKind::word),
+        filter.agreement_ref.as_deref(),
+        filter.from,
+        filter.to,
+    )
+    .await?;
+    let items = stored
+        .into_iter()
+        .map(|e| {
+            let status = ExceptionStatus::parse(&e.status).ok_or_else(|| {
+                DbError::Corrupt(format!(
+                    "exception {} has the status {:?}",
+                    e.record.key, e.status
+                ))
+            })?;
+            Ok(ExceptionItem {
+                record: e.record,
+                status,
+            })
+        })
+        .collect::<Result<Vec<_>, DbError>>()?;
+    let start = match after {
+        None => 0,
+        Some(key) => {
+            let position = items.iter().position(|e| e.record.key == key);
+            match position {
+                Some(i) => i + 1,
+                None => {
+                    return Err(QueryError::UnknownCursor {
+                        what: "exception",
+                        after: key.to_owned(),
+                    })
+                }
+            }
+        }
+    };
+    Ok(take_page(
+        items
+            .into_iter()
+            .skip(start)
+            .filter(|e| filter.status.is_none_or(|s| e.status == s)),
+        limit,
+        |e| e.record.key.clone(),
+    ))
+}
+
+/// One agreement's stored exceptions, as `list_exceptions`; an unknown agreement is not found
+/// (where a filter on the list would simply match nothing).
+pub async fn agreement_exceptions(
+    db: &DatabaseConnection,
+    agreement_ref: &str,
+    filter: &ExceptionFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<ExceptionItem>, QueryError> {
+    let world = db::load_world(db).await?;
+    if !world.agreements.contains_key(agreement_ref) {
+        return Err(QueryError::NotFound {
+            what: "agreement",
+            reference: agreement_ref.to_owned(),
+        });
+    }
+    let filter = ExceptionFilter {
+        agreement_ref: Some(agreement_ref.to_owned()),
+        ..filter.clone()
+    };
+    list_exceptions(db, &filter, after, limit).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_follow_the_cursor_and_say_when_more_follow() {
+        let items: Vec<(String, u32)> = (0..5).map(|i| (format!("R-{i}"), i)).collect();
+        let view = || items.iter().map(|(r, v)| (r.as_str(), v));
+        let first = page(view(), None, 2);
+        assert_eq!(first.items, vec![0, 1]);
+        assert_eq!(first.next_after.as_deref(), Some("R-1"));
+        let last = page(view(), Some("R-3"), 2);
+        assert_eq!(last.items, vec![4]);
+        assert_eq!(last.next_after, None);
+        let exact = page(view(), Some("R-2"), 2);
+        assert_eq!(exact.items, vec![3, 4]);
+        assert_eq!(exact.next_after, None);
+    }
+
+    #[test]
+    fn a_page_is_never_larger_than_the_cap_nor_empty_for_want_of_a_limit() {
+        let items: Vec<(String, u32)> = (0..600).map(|i| (format!("R-{i:04}"), i)).collect();
+        let view = || items.iter().map(|(r, v)| (r.as_str(), v));
+        for (limit, expected) in [(0, 1), (1, 1), (500, 500), (10_000, PAGE_ITEMS_MAX)] {
+            assert_eq!(
+                page(view(), None, limit).items.len(),
+                expected,
+                "limit {limit}"
+            );
+        }
+    }
+
+    #[test]
+    fn exception_statuses_are_the_three_words() {
+        assert_eq!(ExceptionStatus::WORDS, ["open", "resolved", "cleared"]);
+        for word in ExceptionStatus::WORDS {
+            assert_eq!(ExceptionStatus::parse(word).map(|s| s.word()), Some(*word));
+        }
+        assert_eq!(ExceptionStatus::parse("Open"), None);
+    }
+}
