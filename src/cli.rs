@@ -8,6 +8,7 @@ use crate::app::reports::{
 use crate::app::statements::full_statement;
 use crate::csv_io::write_csv;
 use crate::db::{self, DEFAULT_DATABASE_URL};
+use crate::domain::access::Role;
 use crate::domain::calendar::parse_date;
 use crate::domain::ledger::Transaction;
 use crate::domain::world::World;
@@ -29,6 +30,13 @@ pub struct Cli {
     pub database: String,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The long-running service logs to standard output; every other command keeps it for data.
+    pub fn is_serve(&self) -> bool {
+        matches!(self.command, Command::Serve { .. })
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -117,6 +125,9 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Accounts: add one, issue or revoke an API token, set a password, list them.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Run the HTTP service.
     Serve {
         /// Load the bundled demo provider (fixtures/demo) into an empty database.
@@ -125,6 +136,157 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin a password is generated and printed once.
+    Add {
+        username: String,
+        #[arg(long, value_parser = role_arg)]
+        role: Role,
+        /// The name shown for the account (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// For a care_worker: the worker they are.
+        #[arg(long)]
+        worker: Option<String>,
+        /// For a commissioner_officer: the commissioner they work for.
+        #[arg(long)]
+        commissioner: Option<String>,
+        /// For a budget_holder: an agreement they hold or represent (repeat for several).
+        #[arg(long = "agreement")]
+        agreements: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Issue an API token for an account; the token is printed once and stored only as a hash.
+    Token {
+        username: String,
+        #[arg(long, default_value_t = crate::app::accounts::TOKEN_DAYS_DEFAULT)]
+        days: i64,
+        #[arg(long, default_value = "issued with isf user token")]
+        label: String,
+    },
+    /// Revoke an API token by its id (the hex after `isf_`).
+    Revoke { token_id: String },
+    /// Set an account's password (generated and printed unless --password-stdin).
+    Password {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts, their roles and links.
+    List,
+}
+
+fn role_arg(text: &str) -> Result<Role, String> {
+    Role::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a role: one of {}", Role::WORDS.join(", ")))
+}
+
+fn password_from_stdin(wanted: bool) -> anyhow::Result<Option<String>> {
+    if !wanted {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+}
+
+/// The actor the audit log names for the command line: the operating-system user at the keyboard.
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned())
+    )
+}
+
+async fn run_user(
+    conn: &sea_orm::DatabaseConnection,
+    command: UserCommand,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<i32> {
+    use crate::app::accounts::{self, AccountInput};
+    let actor = cli_actor();
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            name,
+            worker,
+            commissioner,
+            agreements,
+            password_stdin,
+        } => {
+            let input = AccountInput {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+                password: password_from_stdin(password_stdin)?,
+                worker_ref: worker,
+                commissioner_ref: commissioner,
+                agreement_refs: agreements,
+            };
+            let (principal, generated) = accounts::add_account(conn, input, &actor, now).await?;
+            println!("added {} ({})", principal.username, principal.role);
+            if let Some(password) = generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::Token {
+            username,
+            days,
+            label,
+        } => {
+            let issued = accounts::issue_token(conn, &username, days, &label, &actor, now).await?;
+            println!("{}", issued.token);
+            eprintln!(
+                "token {} for {username}, expires {}; it is shown only now",
+                issued.stored.token_id,
+                issued.stored.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
+        UserCommand::Revoke { token_id } => {
+            accounts::revoke_token(conn, &token_id, &actor, now).await?;
+            println!("revoked token {token_id}");
+        }
+        UserCommand::Password {
+            username,
+            password_stdin,
+        } => {
+            let generated = accounts::reset_password(
+                conn,
+                &username,
+                password_from_stdin(password_stdin)?,
+                &actor,
+                now,
+            )
+            .await?;
+            println!("password set for {username}");
+            if let Some(password) = generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::List => {
+            println!("username,role,name,worker,commissioner,agreements,disabled");
+            for a in crate::db::accounts::list_accounts(conn).await? {
+                let p = a.principal;
+                println!(
+                    "{},{},{},{},{},{},{}",
+                    p.username,
+                    p.role,
+                    p.display_name.replace(',', " "),
+                    p.worker_ref.unwrap_or_default(),
+                    p.commissioner_ref.unwrap_or_default(),
+                    p.agreement_refs.into_iter().collect::<Vec<_>>().join(" "),
+                    a.disabled
+                );
+            }
+        }
+    }
+    Ok(0)
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -497,6 +659,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 .await
                 .with_context(|| "opening the database")?;
             match command {
+                Command::User(user) => run_user(&conn, user, now).await,
                 Command::Import { path } => {
                     let files = read_input(&path)?;
                     match import_files(&conn, &files, now).await {

@@ -8,6 +8,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() {
     let cli = isf::cli::Cli::parse();
+    if !cli.is_serve() {
+        isf::telemetry::init_cli();
+    }
     match isf::cli::run(cli).await {
         Ok(code) => std::process::exit(code),
         Err(e) => {

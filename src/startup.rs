@@ -27,6 +27,7 @@ pub async fn serve(database: &str, demo: bool, bind: &str) -> anyhow::Result<()>
         .context("opening the database")?;
     if demo {
         load_demo(&conn).await?;
+        demo_accounts(&conn).await?;
     }
     reconcile_through_today(&conn).await;
     let daily = tokio::spawn(reconcile_daily(conn.clone()));
@@ -157,5 +158,124 @@ async fn load_demo(conn: &DatabaseConnection) -> anyhow::Result<()> {
         dir.display(),
         reconciled.posted
     );
+    Ok(())
+}
+
+/// One account per role for trying the service, with a fresh password and a day's API token each
+/// time `serve --demo` starts (printed here, once; never logged).
+async fn demo_accounts(conn: &DatabaseConnection) -> anyhow::Result<()> {
+    use crate::app::accounts::{self, AccountInput};
+    use crate::domain::access::Role;
+    use crate::domain::model::DecisionMaker;
+    let world = db::load_world(conn).await.context("reading the database")?;
+    let now = chrono::Utc::now();
+    // Someone visited, someone whose money a representative looks after, and a council.
+    let mut visited: Vec<&str> = world
+        .visits
+        .values()
+        .flat_map(|v| v.worker_refs.iter().map(String::as_str))
+        .collect();
+    visited.sort_unstable();
+    let worker = visited.first().map(|w| (*w).to_owned());
+    let represented = world
+        .agreements
+        .values()
+        .find(|a| {
+            world
+                .people
+                .get(&a.person_ref)
+                .is_some_and(|p| p.decision_maker != DecisionMaker::SelfDecides)
+        })
+        .or_else(|| world.agreements.values().next());
+    let council = world
+        .commissioners
+        .values()
+        .find(|c| c.kind == crate::domain::model::CommissionerKind::Council)
+        .or_else(|| world.commissioners.values().next());
+    let (Some(worker), Some(agreement), Some(council)) = (worker, represented, council) else {
+        println!("isf serve --demo: no demo accounts (the database holds no visits, agreements or commissioners)");
+        return Ok(());
+    };
+    let holder_name = world
+        .people
+        .get(&agreement.person_ref)
+        .map(|p| {
+            p.representative_name
+                .clone()
+                .unwrap_or_else(|| p.given_name.clone())
+        })
+        .unwrap_or_else(|| "Budget holder".to_owned());
+    let plan: [(&str, Role, String, AccountInput); 6] = [
+        (
+            "admin",
+            Role::ProviderAdmin,
+            "Provider admin".to_owned(),
+            AccountInput::blank(),
+        ),
+        (
+            "coordinator",
+            Role::Coordinator,
+            "Care coordinator".to_owned(),
+            AccountInput::blank(),
+        ),
+        (
+            "finance",
+            Role::Finance,
+            "Finance officer".to_owned(),
+            AccountInput::blank(),
+        ),
+        (
+            "worker",
+            Role::CareWorker,
+            format!("Care worker {worker}"),
+            AccountInput {
+                worker_ref: Some(worker.clone()),
+                ..AccountInput::blank()
+            },
+        ),
+        (
+            "holder",
+            Role::BudgetHolder,
+            holder_name,
+            AccountInput {
+                agreement_refs: vec![agreement.agreement_ref.clone()],
+                ..AccountInput::blank()
+            },
+        ),
+        (
+            "officer",
+            Role::CommissionerOfficer,
+            format!("{} officer", council.name),
+            AccountInput {
+                commissioner_ref: Some(council.commissioner_ref.clone()),
+                ..AccountInput::blank()
+            },
+        ),
+    ];
+    println!(
+        "isf serve --demo: accounts (passwords and tokens are new each start; sign in at /login):"
+    );
+    println!("  username     role                  password               API token (1 day)");
+    for (username, role, name, links) in plan {
+        let password = match db::accounts::find_account(conn, username).await? {
+            Some(_) => accounts::reset_password(conn, username, None, "system", now).await?,
+            None => {
+                let input = AccountInput {
+                    username: username.to_owned(),
+                    display_name: name,
+                    role,
+                    ..links
+                };
+                accounts::add_account(conn, input, "system", now).await?.1
+            }
+        }
+        .unwrap_or_default();
+        let token = accounts::issue_token(conn, username, 1, "serve --demo", "system", now).await?;
+        println!(
+            "  {username:<12} {:<21} {password:<22} {}",
+            role.word(),
+            token.token
+        );
+    }
     Ok(())
 }

@@ -20,3 +20,15 @@ pub fn init() {
         .with_ansi(std::io::stdout().is_terminal())
         .try_init();
 }
+
+/// For the one-shot CLI commands: standard output is their data, so events go to standard error,
+/// and only warnings unless `RUST_LOG` asks for more (`RUST_LOG=isf=debug` shows phase timings).
+pub fn init_cli() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_schema;
 mod m20261122_000002_exceptions;
+mod m20261122_000003_accounts;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_schema::Migration),
             Box::new(m20261122_000002_exceptions::Migration),
+            Box::new(m20261122_000003_accounts::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ use super::receipts::fund_balance_on;
 use super::reports::{council_return, ReportError, ReturnRow};
 use super::statements::{full_statement, FullStatement};
 use crate::db::{self, DbError};
+use crate::domain::access::{Action, Denied, Principal};
 use crate::domain::billing::ExceptionKind;
 use crate::domain::ledger::Account;
 use crate::domain::model::{word_enum, Agreement, Commissioner, Person, Stream};
@@ -33,6 +34,9 @@ pub enum QueryError {
     /// A page cursor that names nothing this query lists.
     #[error("no {what} {after} is listed by this query: pass the next_after of a previous page")]
     UnknownCursor { what: &'static str, after: String },
+    /// The caller's role may never ask this.
+    #[error("your role ({role}) may not {what}")]
+    Forbidden { role: String, what: &'static str },
     #[error(transparent)]
     Report(ReportError),
     #[error(transparent)]
@@ -54,6 +58,31 @@ impl From<ReportError> for QueryError {
             other => QueryError::Report(other),
         }
     }
+}
+
+/// The answer to a refused request: 403 for the role, or exactly the answer for a record that does
+/// not exist when the record is outside the caller's scope.
+fn refused(viewer: &Principal, denied: Denied, what: &'static str, reference: &str) -> QueryError {
+    match denied {
+        Denied::Forbidden => QueryError::Forbidden {
+            role: viewer.role.word().to_owned(),
+            what: match what {
+                "commissioner" => "see commissioners or their returns",
+                "exception" => "see exceptions",
+                "agreement" => "see funds, balances or statements",
+                _ => "see this",
+            },
+        },
+        Denied::Hidden => QueryError::NotFound {
+            what,
+            reference: reference.to_owned(),
+        },
+    }
+}
+
+/// `may`, as a query answer.
+fn permitted(viewer: &Principal, action: Action, what: &'static str) -> Result<(), QueryError> {
+    viewer.may(action).map_err(|d| refused(viewer, d, what, ""))
 }
 
 /// One page of a list, and the cursor to ask `after` for the next page.
@@ -108,12 +137,18 @@ pub fn page<'a, T: Clone + 'a>(
 /// Commissioners, by ref.
 pub async fn list_commissioners(
     db: &DatabaseConnection,
+    viewer: &Principal,
     after: Option<&str>,
     limit: usize,
 ) -> Result<Page<Commissioner>, QueryError> {
+    permitted(viewer, Action::ReadCommissioners, "commissioner")?;
     let world = db::load_world(db).await?;
     Ok(page(
-        world.commissioners.iter().map(|(r, c)| (r.as_str(), c)),
+        world
+            .commissioners
+            .iter()
+            .filter(|(r, _)| viewer.sees_commissioner(r))
+            .map(|(r, c)| (r.as_str(), c)),
         after,
         limit,
     ))
@@ -122,8 +157,18 @@ pub async fn list_commissioners(
 /// One commissioner.
 pub async fn find_commissioner(
     db: &DatabaseConnection,
+    viewer: &Principal,
     commissioner_ref: &str,
 ) -> Result<Commissioner, QueryError> {
+    permitted(viewer, Action::ReadCommissioners, "commissioner")?;
+    if !viewer.sees_commissioner(commissioner_ref) {
+        return Err(refused(
+            viewer,
+            Denied::Hidden,
+            "commissioner",
+            commissioner_ref,
+        ));
+    }
     let mut world = db::load_world(db).await?;
     world
         .commissioners
@@ -137,19 +182,33 @@ pub async fn find_commissioner(
 /// People, by ref.
 pub async fn list_people(
     db: &DatabaseConnection,
+    viewer: &Principal,
     after: Option<&str>,
     limit: usize,
 ) -> Result<Page<Person>, QueryError> {
+    permitted(viewer, Action::ReadPeople, "person")?;
     let world = db::load_world(db).await?;
-    let mut people: Vec<(&str, &Person)> =
-        world.people.iter().map(|(r, p)| (r.as_str(), p)).collect();
+    let mut people: Vec<(&str, &Person)> = world
+        .people
+        .iter()
+        .filter(|(r, _)| viewer.sees_person(&world, r))
+        .map(|(r, p)| (r.as_str(), p))
+        .collect();
     people.sort_unstable_by(|a, b| a.0.cmp(b.0));
     Ok(page(people, after, limit))
 }
 
 /// One person.
-pub async fn find_person(db: &DatabaseConnection, person_ref: &str) -> Result<Person, QueryError> {
+pub async fn find_person(
+    db: &DatabaseConnection,
+    viewer: &Principal,
+    person_ref: &str,
+) -> Result<Person, QueryError> {
+    permitted(viewer, Action::ReadPeople, "person")?;
     let mut world = db::load_world(db).await?;
+    if !viewer.sees_person(&world, person_ref) {
+        return Err(refused(viewer, Denied::Hidden, "person", person_ref));
+    }
     world
         .people
         .remove(person_ref)
@@ -169,12 +228,18 @@ pub struct AgreementStreams {
 /// Agreements, by ref, with their streams.
 pub async fn list_agreements(
     db: &DatabaseConnection,
+    viewer: &Principal,
     after: Option<&str>,
     limit: usize,
 ) -> Result<Page<AgreementStreams>, QueryError> {
+    permitted(viewer, Action::ReadMoney, "agreement")?;
     let world = db::load_world(db).await?;
     let refs = page(
-        world.agreements.iter().map(|(r, a)| (r.as_str(), a)),
+        world
+            .agreements
+            .iter()
+            .filter(|(r, _)| viewer.sees_agreement(&world, r))
+            .map(|(r, a)| (r.as_str(), a)),
         after,
         limit,
     );
@@ -212,10 +277,15 @@ pub struct AgreementFunds {
 /// One agreement with the balance of each of its funds at the end of `as_of`.
 pub async fn agreement_funds(
     db: &DatabaseConnection,
+    viewer: &Principal,
     agreement_ref: &str,
     as_of: NaiveDate,
 ) -> Result<AgreementFunds, QueryError> {
+    permitted(viewer, Action::ReadMoney, "agreement")?;
     let world = db::load_world(db).await?;
+    if !viewer.sees_agreement(&world, agreement_ref) {
+        return Err(refused(viewer, Denied::Hidden, "agreement", agreement_ref));
+    }
     let Some(agreement) = world.agreements.get(agreement_ref).cloned() else {
         return Err(QueryError::NotFound {
             what: "agreement",
@@ -244,10 +314,20 @@ pub async fn agreement_funds(
 /// A commissioner's council return for `from`–`to` (the rows of `reports::council_return`).
 pub async fn commissioner_return(
     db: &DatabaseConnection,
+    viewer: &Principal,
     commissioner_ref: &str,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<ReturnRow>, QueryError> {
+    permitted(viewer, Action::ReadReturns, "commissioner")?;
+    if !viewer.sees_commissioner(commissioner_ref) {
+        return Err(refused(
+            viewer,
+            Denied::Hidden,
+            "commissioner",
+            commissioner_ref,
+        ));
+    }
     let world = db::load_world(db).await?;
     let ledger = db::load_ledger_money(db).await?;
     Ok(council_return(&world, &ledger, commissioner_ref, from, to)?)
@@ -257,12 +337,16 @@ pub async fn commissioner_return(
 /// `statements::full_statement` the command line prints and verifies.
 pub async fn statement(
     db: &DatabaseConnection,
+    viewer: &Principal,
     agreement_ref: &str,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<FullStatement, QueryError> {
+    permitted(viewer, Action::ReadMoney, "agreement")?;
     let world = db::load_world(db).await?;
-    if !world.agreements.contains_key(agreement_ref) {
+    if !world.agreements.contains_key(agreement_ref)
+        || !viewer.sees_agreement(&world, agreement_ref)
+    {
         return Err(QueryError::NotFound {
             what: "agreement",
             reference: agreement_ref.to_owned(),
@@ -310,10 +394,18 @@ pub struct ExceptionFilter {
 /// the page resumes after its (date, key).
 pub async fn list_exceptions(
     db: &DatabaseConnection,
+    viewer: &Principal,
     filter: &ExceptionFilter,
     after: Option<&str>,
     limit: usize,
 ) -> Result<Page<ExceptionItem>, QueryError> {
+    permitted(viewer, Action::ReadExceptions, "exception")?;
+    // Provider staff see every exception; anyone else only those on agreements they see.
+    let world = if viewer.is_provider_staff() {
+        None
+    } else {
+        Some(db::load_world(db).await?)
+    };
     if let (Some(from), Some(to)) = (filter.from, filter.to) {
         if to < from {
             return Err(QueryError::BackwardsPeriod { from, to });
@@ -329,6 +421,11 @@ pub async fn list_exceptions(
     .await?;
     let items = stored
         .into_iter()
+        .filter(|e| {
+            world
+                .as_ref()
+                .is_none_or(|w| viewer.sees_agreement(w, &e.record.agreement_ref))
+        })
         .map(|e| {
             let status = ExceptionStatus::parse(&e.status).ok_or_else(|| {
                 DbError::Corrupt(format!(
@@ -371,13 +468,17 @@ pub async fn list_exceptions(
 /// (where a filter on the list would simply match nothing).
 pub async fn agreement_exceptions(
     db: &DatabaseConnection,
+    viewer: &Principal,
     agreement_ref: &str,
     filter: &ExceptionFilter,
     after: Option<&str>,
     limit: usize,
 ) -> Result<Page<ExceptionItem>, QueryError> {
+    permitted(viewer, Action::ReadExceptions, "exception")?;
     let world = db::load_world(db).await?;
-    if !world.agreements.contains_key(agreement_ref) {
+    if !world.agreements.contains_key(agreement_ref)
+        || !viewer.sees_agreement(&world, agreement_ref)
+    {
         return Err(QueryError::NotFound {
             what: "agreement",
             reference: agreement_ref.to_owned(),
@@ -387,7 +488,7 @@ pub async fn agreement_exceptions(
         agreement_ref: Some(agreement_ref.to_owned()),
         ..filter.clone()
     };
-    list_exceptions(db, &filter, after, limit).await
+    list_exceptions(db, viewer, &filter, after, limit).await
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 use super::import::{money_transactions, NewRows};
 use crate::db::idempotency::{self, StoredResponse};
 use crate::db::{self, DbError};
+use crate::domain::access::{Action, Principal};
 use crate::domain::calendar::{parse_date, Instant};
 use crate::domain::ledger::{fund_balance, Account, Transaction};
 use crate::domain::model::{ContributionMode, Payer, Receipt};
@@ -98,6 +99,8 @@ pub enum ReceiptError {
         "this idempotency key was used for a different request; use a new key for a new request"
     )]
     KeyReused,
+    #[error("your role ({0}) may not record money")]
+    Forbidden(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -312,15 +315,20 @@ pub fn fund_balance_on(ledger: &[Transaction], fund: &Account, as_of: NaiveDate)
 /// request with the same key and the same fields gets it back unchanged.
 pub async fn record_receipt(
     db: &DatabaseConnection,
+    viewer: &Principal,
     key: &IdempotencyKey,
     input: &ReceiptInput,
     today: NaiveDate,
     now: Instant,
     render: impl Fn(&RecordedReceipt) -> Reply,
 ) -> Result<ReceiptReply, ReceiptError> {
+    if viewer.may(Action::RecordMoney).is_err() {
+        return Err(ReceiptError::Forbidden(viewer.role.word().to_owned()));
+    }
+    let key = &key.owned_by(&viewer.username);
     let mut attempt = 1;
     loop {
-        match record_receipt_once(db, key, input, today, now, &render).await {
+        match record_receipt_once(db, viewer, key, input, today, now, &render).await {
             Err(ReceiptError::Db(e))
                 if attempt < RECEIPT_ATTEMPTS_MAX && idempotency::is_unique_violation(&e) =>
             {
@@ -334,6 +342,7 @@ pub async fn record_receipt(
 
 async fn record_receipt_once(
     db: &DatabaseConnection,
+    viewer: &Principal,
     key: &IdempotencyKey,
     input: &ReceiptInput,
     today: NaiveDate,
@@ -362,6 +371,18 @@ async fn record_receipt_once(
                 ..NewRows::default()
             };
             db::write_import(&txn, &new, money_transactions(&new), now).await?;
+            db::accounts::append_audit(
+                &txn,
+                now,
+                &viewer.username,
+                "receipt.recorded",
+                &format!("receipt:{}", receipt.receipt_ref),
+                &format!(
+                    "{} from {} to {}/{}",
+                    receipt.amount, receipt.payer, receipt.agreement_ref, receipt.stream_ref
+                ),
+            )
+            .await?;
             true
         }
         Some(held) if *held == receipt => false,

@@ -219,13 +219,20 @@ pub async fn reconcile(
     through: NaiveDate,
     now: Instant,
 ) -> Result<ReconcileSummary, ReconcileError> {
+    let clock = std::time::Instant::now();
     let world = db::load_world(db).await?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "world loaded");
     let ledger = db::load_ledger(db).await?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "ledger loaded");
     let (postings, summary) = plan_postings(&world, &ledger, through)?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "postings planned");
     let posted = db::append_transactions(db, postings, now).await?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "postings appended");
     let mut ledger = ledger;
     ledger.extend(posted);
     let exceptions = current_exceptions(&world, &ledger, through)?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "exceptions found");
     db::sync_exceptions(db, &exceptions, now).await?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "exceptions stored");
     Ok(summary)
 }

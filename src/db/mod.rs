@@ -1,5 +1,6 @@
 //! The database edge: connection, migration, entities and the repositories that turn rows into
 //! domain values and back. Only this module knows sea-orm.
+pub mod accounts;
 pub mod entities;
 pub mod idempotency;
 mod repo;
@@ -28,13 +29,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
-        .max_connections(if url.starts_with("sqlite") { 1 } else { 8 });
+        .max_connections(if url.starts_with("sqlite") { 1 } else { 8 })
+        // Set on the connect options so that every pooled connection has them, not only the first.
+        // The larger page cache keeps a big reconcile from spilling pages mid-transaction.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(5))
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory")
+        });
     let db = Database::connect(options).await?;
-    if url.starts_with("sqlite") {
-        use sea_orm::ConnectionTrait;
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;")
-            .await?;
-    }
     Migrator::up(&db, None).await?;
     Ok(db)
 }

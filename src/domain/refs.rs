@@ -87,6 +87,13 @@ impl IdempotencyKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The key as stored: one client's keys never meet another's, so two accounts that happen to
+    /// pick the same key neither collide nor see each other's replies. (A space cannot occur in a
+    /// key, so the owner and the key cannot run together.)
+    pub fn owned_by(&self, owner: &str) -> IdempotencyKey {
+        IdempotencyKey(format!("{owner} {}", self.0))
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 //! `/api/agreements`: Individual Service Funds, their streams and their funds' balances.
+use super::auth::Viewer;
 use super::{examples, now_and_today, path_ref, ApiError, AppState, ListParams, Problem};
 use crate::app::queries::{self, AgreementFunds, AgreementStreams};
 use crate::domain::model::{Agreement, Fee, Stream};
@@ -195,11 +196,13 @@ pub struct AgreementPage {
 )]
 pub async fn list(
     State(state): State<AppState>,
+    viewer: Viewer,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<AgreementPage>, ApiError> {
     let Query(params) = params?;
     let (after, limit) = params.parse()?;
-    let page = queries::list_agreements(&state.db, after.as_deref(), limit).await?;
+    let page =
+        queries::list_agreements(&state.db, &viewer.principal, after.as_deref(), limit).await?;
     Ok(Json(AgreementPage {
         items: page
             .items
@@ -229,10 +232,11 @@ pub async fn list(
 )]
 pub async fn read(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(reference): Path<String>,
 ) -> Result<Json<AgreementDetailBody>, ApiError> {
     let reference = path_ref("agreement", &reference)?;
     let (_, today) = now_and_today();
-    let funds = queries::agreement_funds(&state.db, &reference, today).await?;
+    let funds = queries::agreement_funds(&state.db, &viewer.principal, &reference, today).await?;
     Ok(Json(funds.into()))
 }

@@ -1,4 +1,5 @@
 //! `/api/commissioners`: who pays, their contract terms, and their council returns.
+use super::auth::Viewer;
 use super::{examples, path_ref, required_period, ApiError, AppState, ListParams, Problem};
 use crate::app::queries;
 use crate::app::reports::{return_totals, RETURN_COLUMNS};
@@ -95,11 +96,13 @@ pub struct CommissionerPage {
 )]
 pub async fn list(
     State(state): State<AppState>,
+    viewer: Viewer,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<CommissionerPage>, ApiError> {
     let Query(params) = params?;
     let (after, limit) = params.parse()?;
-    let page = queries::list_commissioners(&state.db, after.as_deref(), limit).await?;
+    let page =
+        queries::list_commissioners(&state.db, &viewer.principal, after.as_deref(), limit).await?;
     Ok(Json(CommissionerPage {
         items: page.items.into_iter().map(Into::into).collect(),
         next_after: page.next_after,
@@ -122,10 +125,11 @@ pub async fn list(
 )]
 pub async fn read(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(reference): Path<String>,
 ) -> Result<Json<CommissionerBody>, ApiError> {
     let reference = path_ref("commissioner", &reference)?;
-    let c = queries::find_commissioner(&state.db, &reference).await?;
+    let c = queries::find_commissioner(&state.db, &viewer.principal, &reference).await?;
     Ok(Json(c.into()))
 }
 
@@ -240,13 +244,15 @@ fn object(columns: &[&str], cells: Vec<String>) -> Map<String, Value> {
 )]
 pub async fn council_return(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(reference): Path<String>,
     params: Result<Query<ReturnParams>, QueryRejection>,
 ) -> Result<Json<ReturnBody>, ApiError> {
     let reference = path_ref("commissioner", &reference)?;
     let Query(params) = params?;
     let (from, to) = required_period(params.from.as_deref(), params.to.as_deref())?;
-    let rows = queries::commissioner_return(&state.db, &reference, from, to).await?;
+    let rows =
+        queries::commissioner_return(&state.db, &viewer.principal, &reference, from, to).await?;
     let totals = return_totals(&rows);
     Ok(Json(ReturnBody {
         commissioner_ref: reference,

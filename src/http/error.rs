@@ -87,6 +87,12 @@ pub enum ApiError {
     /// A write without a usable `Idempotency-Key` header.
     #[error("{0}")]
     IdempotencyKeyMissing(String),
+    /// No credentials, or credentials that are wrong, expired or revoked.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller's role may never make this kind of request.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     /// The request was read but breaks a rule; `errors` says which fields.
@@ -125,6 +131,8 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::IdempotencyKeyMissing(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) | ApiError::IdempotencyKeyReused(_) => StatusCode::CONFLICT,
@@ -138,6 +146,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad-request",
             ApiError::IdempotencyKeyMissing(_) => "idempotency-key-missing",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not-found",
             ApiError::Validation { .. } => "validation",
             ApiError::Conflict(_) => "conflict",
@@ -154,6 +164,8 @@ fn title(slug: &str) -> &'static str {
     match slug {
         "bad-request" => "The request cannot be read",
         "idempotency-key-missing" => "An Idempotency-Key header is required",
+        "unauthorized" => "Sign in first",
+        "forbidden" => "Your role may not do this",
         "not-found" => "Not found",
         "validation" => "The request is not valid",
         "conflict" => "The request conflicts with what is held",
@@ -171,6 +183,8 @@ fn title(slug: &str) -> &'static str {
 fn slug_of_status(status: StatusCode) -> &'static str {
     match status {
         StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
         StatusCode::NOT_FOUND => "not-found",
         StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
         StatusCode::CONFLICT => "conflict",
@@ -214,6 +228,7 @@ impl IntoResponse for ApiError {
             // A bare 500: `problem_responses` gives it the opaque body with the request id.
             return status.into_response();
         }
+        let challenge = matches!(self, ApiError::Unauthorized(_));
         let mut problem = Problem::new(self.slug(), status, None);
         match self {
             ApiError::Validation { detail, errors } => {
@@ -222,7 +237,14 @@ impl IntoResponse for ApiError {
             }
             other => problem.detail = Some(other.to_string()),
         }
-        problem.into_response_with(status)
+        let mut response = problem.into_response_with(status);
+        if challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"isf\""),
+            );
+        }
+        response
     }
 }
 
@@ -230,6 +252,7 @@ impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> ApiError {
         match e {
             QueryError::NotFound { .. } => ApiError::NotFound(e.to_string()),
+            QueryError::Forbidden { .. } => ApiError::Forbidden(e.to_string()),
             QueryError::BackwardsPeriod { .. } => ApiError::field("to", e.to_string()),
             QueryError::UnknownCursor { .. } => ApiError::field("after", e.to_string()),
             QueryError::Report(r) => ApiError::Internal(r.into()),
@@ -247,6 +270,7 @@ impl From<ReceiptError> for ApiError {
             },
             ReceiptError::ConflictingReceipt { .. } => ApiError::Conflict(e.to_string()),
             ReceiptError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
+            ReceiptError::Forbidden(_) => ApiError::Forbidden(e.to_string()),
             ReceiptError::Db(d) => ApiError::Internal(d.into()),
         }
     }

@@ -4,6 +4,7 @@
 //!
 //! Lists come by date then key, a page at a time; `after` is the `key` of the previous page's
 //! last item.
+use super::auth::Viewer;
 use super::{
     examples, optional_date, page_limit, path_ref, query_checked, ApiError, AppState, FieldError,
     Problem,
@@ -281,6 +282,7 @@ impl Asked<'_> {
 )]
 pub async fn list(
     State(state): State<AppState>,
+    viewer: Viewer,
     params: Result<Query<ExceptionParams>, QueryRejection>,
 ) -> Result<Json<ExceptionPage>, ApiError> {
     let Query(p) = params?;
@@ -296,6 +298,7 @@ pub async fn list(
     .parse()?;
     let page = queries::list_exceptions(
         &state.db,
+        &viewer.principal,
         &asked.filter,
         asked.after.as_deref(),
         asked.limit,
@@ -330,6 +333,7 @@ pub async fn list(
 )]
 pub async fn of_agreement(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(reference): Path<String>,
     params: Result<Query<AgreementExceptionParams>, QueryRejection>,
 ) -> Result<Json<ExceptionPage>, ApiError> {
@@ -347,6 +351,7 @@ pub async fn of_agreement(
     .parse()?;
     let page = queries::agreement_exceptions(
         &state.db,
+        &viewer.principal,
         &reference,
         &asked.filter,
         asked.after.as_deref(),

@@ -14,6 +14,7 @@
 //! `REQUEST_TIMEOUT_SECONDS`, a page of a list holds at most `PAGE_ITEMS_MAX` items, a statement
 //! covers at most `STATEMENT_PERIOD_DAYS_MAX` days.
 pub mod agreements;
+pub mod auth;
 pub mod commissioners;
 pub mod docs;
 pub mod error;
@@ -88,7 +89,11 @@ impl AppState {
         description = "Individual Service Funds held by a home-care provider: commissioners, people, \
 agreements with their funds' balances, council returns, statements, exceptions, and receipts.\n\n\
 Money is always a decimal string with at most two places (`\"1234.50\"`), never a JSON number. \
-Errors are `application/problem+json` (RFC 9457). Writes need an `Idempotency-Key` header: a retry \
+Errors are `application/problem+json` (RFC 9457).\n\n\
+Every route but `/health` needs a caller: `Authorization: Bearer isf_…` (a token from `isf user token`), \
+or the session cookie of a browser signed in at `/login` (then a write also needs the session's \
+`X-CSRF-Token` header). What a caller sees depends on their role: a request their role may never make \
+is `403`; a record outside their scope is `404`, exactly as if it did not exist. Writes need an `Idempotency-Key` header: a retry \
 with the same key and body gets the original response and changes nothing."
     ),
     paths(
@@ -104,7 +109,10 @@ with the same key and body gets the original response and changes nothing."
         exceptions::list,
         exceptions::of_agreement,
         receipts::record,
+        auth::audit,
+        auth::me,
     ),
+    modifiers(&Security),
     tags(
         (name = "health", description = "Is the service up?"),
         (name = "commissioners", description = "Councils and ICBs that pay, and their returns"),
@@ -114,9 +122,82 @@ with the same key and body gets the original response and changes nothing."
         (name = "exceptions", description = "What coordinators must see at once: missed, late or \
 short visits, unplanned attendances, weeks over plan, overspent funds"),
         (name = "receipts", description = "Money received from a commissioner or a person"),
+        (name = "audit", description = "Who is asking, and who changed what and when"),
     )
 )]
 pub struct ApiDoc;
+
+/// Declares the two ways to sign in and gives every operation that needs a caller its `401` and
+/// `403` answers, so the document cannot forget them for one route.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        use utoipa::openapi::{content::ContentBuilder, RefOr, ResponseBuilder};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A token from `isf user token`: `isf_<id>_<secret>`"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::SESSION_COOKIE,
+                "The session of a browser signed in at /login",
+            ))),
+        );
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        error::PROBLEM_JSON,
+                        ContentBuilder::new()
+                            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                                "Problem",
+                            ))))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if path == "/health" {
+                continue;
+            }
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.security = Some(vec![
+                    SecurityRequirement::new("bearer", Vec::<String>::new()),
+                    SecurityRequirement::new("session", Vec::<String>::new()),
+                ]);
+                let responses = &mut op.responses.responses;
+                responses.entry("401".to_owned()).or_insert_with(|| {
+                    problem("No caller: the token or session is missing, wrong, expired or revoked")
+                });
+                responses
+                    .entry("403".to_owned())
+                    .or_insert_with(|| problem("The caller's role may never make this request"));
+            }
+        }
+    }
+}
 
 /// The OpenAPI document as served: `ApiDoc` without the empty licence utoipa copies from
 /// Cargo.toml (the package names none).
@@ -290,10 +371,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/exceptions", get(exceptions::list))
         .route("/api/receipts", post(receipts::record))
+        .route("/api/audit", get(auth::audit))
+        .route("/api/me", get(auth::me))
         .route(
             "/agreements/{ref}/statements/{period}",
             get(pages::statement),
         )
+        .route("/login", get(auth::sign_in_form).post(auth::sign_in))
+        .route("/logout", post(auth::sign_out))
         .fallback(|| async { ApiError::NotFound("there is nothing at this path".to_owned()) })
         .with_state(state)
         // Layers run outermost last-added: the request id is set first, then the trace span,

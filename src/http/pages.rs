@@ -7,6 +7,7 @@
 //! and may load nothing from anywhere (`Content-Security-Policy`; the page's styles and its SVG
 //! icons are inline). Errors are small accessible HTML pages rather than problem+json: whoever
 //! follows a link to a statement is a person with a browser.
+use super::auth::PageViewer;
 use super::statements::check_period;
 use super::{path_ref, AppState, REQUEST_ID_HEADER};
 use crate::app::queries::{self, QueryError};
@@ -21,8 +22,9 @@ use chrono::{Months, NaiveDate};
 pub const HTML: &str = "text/html; charset=utf-8";
 
 /// What a page may load: nothing but its own inline styles and inline or same-origin images.
+/// Forms post only back to the service, and no other site may frame a page.
 pub const PAGE_CONTENT_SECURITY_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:";
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'";
 
 /// The headers every page and error page carries.
 const PAGE_HEADERS: [(&str, &str); 6] = [
@@ -39,6 +41,8 @@ const PAGE_HEADERS: [(&str, &str); 6] = [
 enum PageError {
     /// 400: the address is malformed (a bad period).
     BadRequest(String),
+    /// 403: the signed-in person's role never sees this kind of page.
+    Forbidden(String),
     /// 404: nothing is at the address (an unknown agreement).
     NotFound(String),
     /// 500: logged in full; the person sees only the request id.
@@ -49,6 +53,7 @@ impl From<QueryError> for PageError {
     fn from(e: QueryError) -> PageError {
         match e {
             QueryError::NotFound { .. } => PageError::NotFound(e.to_string()),
+            QueryError::Forbidden { .. } => PageError::Forbidden(e.to_string()),
             QueryError::BackwardsPeriod { .. } => PageError::BadRequest(e.to_string()),
             other => PageError::Internal(other.into()),
         }
@@ -93,6 +98,7 @@ pub fn parse_period(text: &str) -> Result<(NaiveDate, NaiveDate), String> {
 /// OpenAPI document.
 pub async fn statement(
     State(state): State<AppState>,
+    PageViewer(viewer): PageViewer,
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
@@ -102,7 +108,7 @@ pub async fn statement(
         let reference = path_ref("agreement", &reference)
             .map_err(|_| PageError::NotFound(format!("no agreement {reference}")))?;
         let (from, to) = parse_period(&period).map_err(PageError::BadRequest)?;
-        let full = queries::statement(&state.db, &reference, from, to).await?;
+        let full = queries::statement(&state.db, &viewer.principal, &reference, from, to).await?;
         crate::web::statement_page(&full).map_err(|e| PageError::Internal(e.into()))
     }
     .await;
@@ -117,6 +123,15 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// A page that also sets or clears cookies.
+pub fn page_response(
+    status: StatusCode,
+    jar: axum_extra::extract::cookie::CookieJar,
+    html: String,
+) -> Response {
+    (jar, page(status, html)).into_response()
 }
 
 /// A page with every header of `PAGE_HEADERS`.
@@ -149,6 +164,14 @@ fn error_page(error: PageError, request_id: Option<String>) -> Response {
             format!(
                 "<p>{}.</p><p>Check the address. A statement's period is a month, such as \
                  <code>2026-03</code>, or two days, such as <code>2026-03-01..2026-03-31</code>.</p>",
+                escape(&why)
+            ),
+        ),
+        PageError::Forbidden(why) => (
+            StatusCode::FORBIDDEN,
+            "You cannot see this page",
+            format!(
+                "<p>{}.</p><p>If you think you should, ask your provider's office.</p>",
                 escape(&why)
             ),
         ),

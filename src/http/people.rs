@@ -1,4 +1,5 @@
 //! `/api/people`: budget holders.
+use super::auth::Viewer;
 use super::{examples, path_ref, ApiError, AppState, ListParams, Problem};
 use crate::app::queries;
 use crate::domain::model::Person;
@@ -80,11 +81,12 @@ pub struct PersonPage {
 )]
 pub async fn list(
     State(state): State<AppState>,
+    viewer: Viewer,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<PersonPage>, ApiError> {
     let Query(params) = params?;
     let (after, limit) = params.parse()?;
-    let page = queries::list_people(&state.db, after.as_deref(), limit).await?;
+    let page = queries::list_people(&state.db, &viewer.principal, after.as_deref(), limit).await?;
     Ok(Json(PersonPage {
         items: page.items.into_iter().map(Into::into).collect(),
         next_after: page.next_after,
@@ -107,9 +109,10 @@ pub async fn list(
 )]
 pub async fn read(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(reference): Path<String>,
 ) -> Result<Json<PersonBody>, ApiError> {
     let reference = path_ref("person", &reference)?;
-    let p = queries::find_person(&state.db, &reference).await?;
+    let p = queries::find_person(&state.db, &viewer.principal, &reference).await?;
     Ok(Json(p.into()))
 }

@@ -1,4 +1,5 @@
 //! `POST /api/receipts`: money received, recorded once per idempotency key.
+use super::auth::Viewer;
 use super::{now_and_today, ApiError, AppState, FieldError, Problem};
 use crate::app::receipts::{record_receipt, ReceiptInput, ReceiptReply, RecordedReceipt, Reply};
 use crate::domain::refs::IdempotencyKey;
@@ -251,6 +252,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
 )]
 pub async fn record(
     State(state): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -258,11 +260,20 @@ pub async fn record(
     let Json(body) = body?;
     let input = receipt_input(body)?;
     let (now, today) = now_and_today();
-    let (reply, replayed) =
-        match record_receipt(&state.db, &key, &input, today, now, render).await? {
-            ReceiptReply::Fresh(reply) => (reply, false),
-            ReceiptReply::Replayed(reply) => (reply, true),
-        };
+    let (reply, replayed) = match record_receipt(
+        &state.db,
+        &viewer.principal,
+        &key,
+        &input,
+        today,
+        now,
+        render,
+    )
+    .await?
+    {
+        ReceiptReply::Fresh(reply) => (reply, false),
+        ReceiptReply::Replayed(reply) => (reply, true),
+    };
     let status = StatusCode::from_u16(reply.status)
         .map_err(|_| anyhow::anyhow!("stored status {} is not an HTTP status", reply.status))?;
     let mut response = Response::new(Body::from(reply.body));

@@ -6,6 +6,7 @@
 //! Issued JSON statements are verified byte for byte, so the document's bytes are part of its
 //! contract: every object's keys are in alphabetical order (the order the document has always had),
 //! which is why the fields below are declared alphabetically. A test proves it.
+use super::auth::Viewer;
 use super::commissioners::string_object;
 use super::{
     examples, path_ref, required_period, ApiError, AppState, Problem, STATEMENT_PERIOD_DAYS_MAX,
@@ -340,6 +341,7 @@ pub struct StatementParams {
 )]
 pub async fn statement(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(reference): Path<String>,
     params: Result<Query<StatementParams>, QueryRejection>,
 ) -> Result<Json<StatementBody>, ApiError> {
@@ -347,7 +349,7 @@ pub async fn statement(
     let Query(params) = params?;
     let (from, to) = required_period(params.from.as_deref(), params.to.as_deref())?;
     check_period(from, to).map_err(|reason| ApiError::field("to", reason))?;
-    let full = queries::statement(&state.db, &reference, from, to).await?;
+    let full = queries::statement(&state.db, &viewer.principal, &reference, from, to).await?;
     Ok(Json(statement_json(&full)))
 }
 

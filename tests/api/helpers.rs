@@ -82,6 +82,35 @@ impl TestDb {
             .expect("running isf")
     }
 
+    /// Runs `isf --database URL ARGS…` with `input` on standard input; insists it succeeded.
+    pub fn isf_with_input(&self, args: &[&str], input: &str) -> String {
+        use std::io::Write;
+        let mut child = Command::new(isf_binary())
+            .arg("--database")
+            .arg(&self.url)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running isf");
+        child
+            .stdin
+            .take()
+            .expect("a stdin")
+            .write_all(input.as_bytes())
+            .expect("writing to isf");
+        let out = child.wait_with_output().expect("isf finishes");
+        assert!(
+            out.status.success(),
+            "isf {args:?} failed: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
     /// Runs `isf` and insists it succeeded; returns standard output.
     pub fn isf_ok(&self, args: &[&str]) -> String {
         let out = self.isf(args);
@@ -92,6 +121,15 @@ impl TestDb {
             text(&out.stderr)
         );
         text(&out.stdout)
+    }
+
+    /// Creates an account with `isf user add` (the role's links in `links`, e.g.
+    /// `["--worker", "W-1"]`) and returns an API token for it from `isf user token`.
+    pub fn account_token(&self, username: &str, role: &str, links: &[&str]) -> String {
+        let mut args = vec!["user", "add", username, "--role", role];
+        args.extend_from_slice(links);
+        self.isf_ok(&args);
+        self.isf_ok(&["user", "token", username]).trim().to_owned()
     }
 
     /// Executes SQL directly against the test database (to prove what the database itself refuses).

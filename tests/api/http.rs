@@ -40,8 +40,15 @@ impl Api {
         Api::start(TestDb::new())
     }
 
+    /// A server on `db`, with a client signed in as a provider admin (who sees everything).
     fn start(db: TestDb) -> Api {
+        let token = db.account_token("admin", "provider_admin", &[]);
         let server = db.serve(&[]);
+        let mut headers = ::reqwest::header::HeaderMap::new();
+        headers.insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("a header value"),
+        );
         Api {
             db,
             server,
@@ -49,7 +56,10 @@ impl Api {
                 .enable_all()
                 .build()
                 .expect("a runtime"),
-            client: ::reqwest::Client::new(),
+            client: ::reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .expect("a client"),
         }
     }
 
@@ -875,7 +885,7 @@ const PAGE_HEADERS: [(&str, &str); 5] = [
     ("x-content-type-options", "nosniff"),
     (
         "content-security-policy",
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
     ),
 ];
 

@@ -1,0 +1,462 @@
+//! Who may see and change what, as each role's client meets it: one server holding the basic
+//! scenario, one account per role, and every request a role may or may not make.
+//!
+//! In the basic scenario NCC funds AG-ANN, AG-BOB (ASC) and AG-CHI; ICB-NE funds AG-BOB (CHC)
+//! only. Worker W-DAN visits Ann (AG-ANN) and nobody else.
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+struct Answer {
+    status: u16,
+    headers: ::reqwest::header::HeaderMap,
+    text: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+struct World {
+    db: TestDb,
+    server: Server,
+    runtime: tokio::runtime::Runtime,
+    client: ::reqwest::Client,
+    tokens: std::collections::HashMap<&'static str, String>,
+}
+
+impl World {
+    fn basic() -> World {
+        let db = TestDb::new();
+        let input = shared_dir().join("acceptance/basic/input");
+        db.isf_ok(&["import", input.to_str().unwrap()]);
+        let mut tokens = std::collections::HashMap::new();
+        for (name, role, links) in [
+            ("admin", "provider_admin", vec![]),
+            ("coordinator", "coordinator", vec![]),
+            ("finance", "finance", vec![]),
+            ("dan", "care_worker", vec!["--worker", "W-DAN"]),
+            ("ann", "budget_holder", vec!["--agreement", "AG-ANN"]),
+            (
+                "icb",
+                "commissioner_officer",
+                vec!["--commissioner", "ICB-NE"],
+            ),
+        ] {
+            tokens.insert(name, db.account_token(name, role, &links));
+        }
+        let server = db.serve(&[]);
+        World {
+            db,
+            server,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime"),
+            client: ::reqwest::Client::builder()
+                .redirect(::reqwest::redirect::Policy::none())
+                .build()
+                .expect("a client"),
+            tokens,
+        }
+    }
+
+    fn send(&self, request: ::reqwest::RequestBuilder) -> Answer {
+        self.runtime.block_on(async {
+            let response = request.send().await.expect("the server answers");
+            Answer {
+                status: response.status().as_u16(),
+                headers: response.headers().clone(),
+                text: response.text().await.expect("a body"),
+            }
+        })
+    }
+
+    fn get_as(&self, who: &str, path: &str) -> Answer {
+        self.send(
+            self.client
+                .get(self.server.url(path))
+                .bearer_auth(&self.tokens[who]),
+        )
+    }
+
+    fn receipt_as(&self, who: &str, key: &str, receipt_ref: &str) -> Answer {
+        self.send(
+            self.client
+                .post(self.server.url("/api/receipts"))
+                .bearer_auth(&self.tokens[who])
+                .header("Idempotency-Key", key)
+                .json(&json!({
+                    "receipt_ref": receipt_ref, "received_on": "2026-03-20", "payer": "commissioner",
+                    "agreement_ref": "AG-ANN", "stream_ref": "ASC", "amount": "100.00"
+                })),
+        )
+    }
+}
+
+fn refs(page: &Value, field: &str) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {page}"))
+        .iter()
+        .map(|i| i[field].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn every_role_gets_exactly_its_answer_to_every_read() {
+    let w = World::basic();
+    let statement =
+        |a: &str| format!("/api/agreements/{a}/statements?from=2026-03-01&to=2026-03-31");
+    let ncc_return = "/api/commissioners/NCC/returns?from=2026-03-01&to=2026-03-31";
+    let icb_return = "/api/commissioners/ICB-NE/returns?from=2026-03-01&to=2026-03-31";
+    let cases: Vec<(&str, String, u16)> = vec![
+        // Provider staff see everything of their provider.
+        ("coordinator", "/api/agreements/AG-BOB".into(), 200),
+        ("coordinator", ncc_return.into(), 200),
+        ("finance", statement("AG-CHI"), 200),
+        ("admin", "/api/audit".into(), 200),
+        ("coordinator", "/api/audit".into(), 403),
+        ("finance", "/api/audit".into(), 403),
+        // A budget holder: their own agreement, never another person's.
+        ("ann", "/api/agreements/AG-ANN".into(), 200),
+        ("ann", statement("AG-ANN"), 200),
+        ("ann", "/api/agreements/AG-BOB".into(), 404),
+        ("ann", statement("AG-BOB"), 404),
+        ("ann", "/api/agreements/AG-BOB/exceptions".into(), 404),
+        ("ann", "/api/people/P-ANN".into(), 200),
+        ("ann", "/api/people/P-BOB".into(), 404),
+        ("ann", ncc_return.into(), 403),
+        ("ann", "/api/commissioners".into(), 403),
+        ("ann", "/api/audit".into(), 403),
+        // A care worker: the people they visit, and no money at all.
+        ("dan", "/api/people/P-ANN".into(), 200),
+        ("dan", "/api/people/P-BOB".into(), 404),
+        ("dan", "/api/agreements/AG-ANN".into(), 403),
+        ("dan", "/api/agreements".into(), 403),
+        ("dan", statement("AG-ANN"), 403),
+        ("dan", "/api/exceptions".into(), 403),
+        ("dan", ncc_return.into(), 403),
+        // A commissioner officer: what their commissioner funds, and only their own returns.
+        ("icb", icb_return.into(), 200),
+        ("icb", ncc_return.into(), 404),
+        ("icb", "/api/commissioners/ICB-NE".into(), 200),
+        ("icb", "/api/commissioners/NCC".into(), 404),
+        ("icb", "/api/agreements/AG-BOB".into(), 200),
+        ("icb", "/api/agreements/AG-ANN".into(), 404),
+        ("icb", statement("AG-ANN"), 404),
+        ("icb", "/api/people/P-BOB".into(), 200),
+        ("icb", "/api/people/P-ANN".into(), 404),
+        ("icb", "/api/audit".into(), 403),
+    ];
+    let mut wrong = Vec::new();
+    for (who, path, expected) in &cases {
+        let answer = w.get_as(who, path);
+        if answer.status != *expected {
+            wrong.push(format!(
+                "{who} GET {path}: {} (expected {expected}): {}",
+                answer.status, answer.text
+            ));
+        }
+        if *expected >= 400 {
+            assert!(
+                answer.headers["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("application/problem+json"),
+                "{who} GET {path}"
+            );
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong answers:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn lists_hold_only_what_the_caller_may_see() {
+    let w = World::basic();
+    assert_eq!(
+        refs(&w.get_as("ann", "/api/agreements").json(), "agreement_ref"),
+        ["AG-ANN"]
+    );
+    assert_eq!(
+        refs(&w.get_as("icb", "/api/agreements").json(), "agreement_ref"),
+        ["AG-BOB"]
+    );
+    assert_eq!(
+        refs(
+            &w.get_as("coordinator", "/api/agreements").json(),
+            "agreement_ref"
+        ),
+        ["AG-ANN", "AG-BOB", "AG-CHI"]
+    );
+    assert_eq!(
+        refs(&w.get_as("ann", "/api/people").json(), "person_ref"),
+        ["P-ANN"]
+    );
+    assert_eq!(
+        refs(&w.get_as("dan", "/api/people").json(), "person_ref"),
+        ["P-ANN"]
+    );
+    assert_eq!(
+        refs(&w.get_as("icb", "/api/people").json(), "person_ref"),
+        ["P-BOB"]
+    );
+    assert_eq!(
+        refs(
+            &w.get_as("icb", "/api/commissioners").json(),
+            "commissioner_ref"
+        ),
+        ["ICB-NE"]
+    );
+    let exceptions = w.get_as("icb", "/api/exceptions?limit=500").json();
+    let agreements: std::collections::BTreeSet<String> =
+        refs(&exceptions, "agreement_ref").into_iter().collect();
+    assert!(agreements.iter().all(|a| a == "AG-BOB"), "{agreements:?}");
+    let ann: std::collections::BTreeSet<String> = refs(
+        &w.get_as("ann", "/api/exceptions?limit=500").json(),
+        "agreement_ref",
+    )
+    .into_iter()
+    .collect();
+    assert!(ann.iter().all(|a| a == "AG-ANN"), "{ann:?}");
+}
+
+#[test]
+fn a_record_outside_the_callers_scope_is_answered_as_one_that_does_not_exist() {
+    let w = World::basic();
+    let hidden = w.get_as("ann", "/api/agreements/AG-BOB").json();
+    let missing = w.get_as("ann", "/api/agreements/AG-NOBODY").json();
+    assert_eq!(hidden["title"], missing["title"]);
+    assert_eq!(
+        hidden["detail"].as_str().unwrap().replace("AG-BOB", "X"),
+        missing["detail"]
+            .as_str()
+            .unwrap()
+            .replace("AG-NOBODY", "X")
+    );
+}
+
+#[test]
+fn only_finance_and_the_admin_record_money_and_the_audit_log_says_who() {
+    let w = World::basic();
+    for who in ["coordinator", "ann", "dan", "icb"] {
+        let answer = w.receipt_as(who, &format!("k-{who}"), &format!("R-{who}"));
+        assert_eq!(answer.status, 403, "{who}: {}", answer.text);
+    }
+    let answer = w.receipt_as("finance", "k-1", "R-FIN");
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    // Another account using the same key gets its own request, not finance's reply.
+    let admin = w.receipt_as("admin", "k-1", "R-ADM");
+    assert_eq!(admin.status, 201, "{}", admin.text);
+    assert_eq!(admin.json()["receipt"]["receipt_ref"], "R-ADM");
+    let audit = w.get_as("admin", "/api/audit?limit=500").json();
+    let entries = audit["items"].as_array().unwrap();
+    let recorded: Vec<(&str, &str)> = entries
+        .iter()
+        .filter(|e| e["action"] == "receipt.recorded")
+        .map(|e| (e["actor"].as_str().unwrap(), e["subject"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        recorded,
+        [("finance", "receipt:R-FIN"), ("admin", "receipt:R-ADM")]
+    );
+    assert!(entries
+        .iter()
+        .any(|e| e["action"] == "account.created" && e["subject"] == "account:ann"));
+}
+
+#[test]
+fn missing_wrong_expired_or_revoked_credentials_are_refused_alike() {
+    let w = World::basic();
+    let plain = w.send(w.client.get(w.server.url("/api/agreements")));
+    assert_eq!(plain.status, 401);
+    assert!(plain.headers["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    for bad in ["nonsense", "isf_0000000000000000_00", "Basic abc"] {
+        let answer = w.send(
+            w.client
+                .get(w.server.url("/api/agreements"))
+                .header("authorization", format!("Bearer {bad}")),
+        );
+        assert_eq!(answer.status, 401, "{bad}");
+    }
+    let token = w.tokens["coordinator"].clone();
+    let id = token.split('_').nth(1).unwrap();
+    assert_eq!(w.get_as("coordinator", "/api/agreements").status, 200);
+    w.db.isf_ok(&["user", "revoke", id]);
+    assert_eq!(w.get_as("coordinator", "/api/agreements").status, 401);
+    // The health check and the API's own description need nobody.
+    assert_eq!(w.send(w.client.get(w.server.url("/health"))).status, 200);
+    assert_eq!(
+        w.send(w.client.get(w.server.url("/api/openapi.json")))
+            .status,
+        200
+    );
+}
+
+/// The value of cookie `name` among a response's `Set-Cookie` headers.
+fn cookie(answer: &Answer, name: &str) -> Option<String> {
+    answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.strip_prefix(&format!("{name}="))
+                .map(|rest| rest.split(';').next().unwrap().to_owned())
+        })
+        .filter(|v| !v.is_empty())
+}
+
+fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+#[test]
+fn a_browser_signs_in_sees_its_pages_and_needs_the_csrf_token_to_change_anything() {
+    let w = World::basic();
+    let password = "a long enough password";
+    w.db.isf_with_input(
+        &[
+            "user",
+            "add",
+            "fiona",
+            "--role",
+            "finance",
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+
+    // A page asks a visitor who is not signed in to sign in, and comes back afterwards.
+    let page = w.send(
+        w.client
+            .get(w.server.url("/agreements/AG-ANN/statements/2026-03")),
+    );
+    assert_eq!(page.status, 303);
+    assert_eq!(
+        page.headers["location"],
+        "/login?next=/agreements/AG-ANN/statements/2026-03"
+    );
+
+    let form = w.send(
+        w.client.get(
+            w.server
+                .url("/login?next=/agreements/AG-ANN/statements/2026-03"),
+        ),
+    );
+    assert_eq!(form.status, 200);
+    let sign_in_cookie = cookie(&form, "isf_sign_in").expect("a sign-in cookie");
+    let csrf = hidden_field(&form.text, "csrf");
+    let post = |password: &str, csrf: &str| {
+        w.send(
+            w.client
+                .post(w.server.url("/login"))
+                .header("cookie", format!("isf_sign_in={sign_in_cookie}"))
+                .form(&[
+                    ("username", "fiona"),
+                    ("password", password),
+                    ("csrf", csrf),
+                    ("next", "/agreements/AG-ANN/statements/2026-03"),
+                ]),
+        )
+    };
+    assert_eq!(post(password, "forged").status, 403);
+    let wrong = post("not the password", &csrf);
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.text.contains("The username or password is not right"));
+    let signed_in = post(password, &csrf);
+    assert_eq!(signed_in.status, 303, "{}", signed_in.text);
+    assert_eq!(
+        signed_in.headers["location"],
+        "/agreements/AG-ANN/statements/2026-03"
+    );
+    let set_cookie = signed_in.headers["set-cookie"].to_str().unwrap().to_owned();
+    let session = cookie(&signed_in, "isf_session").expect("a session cookie");
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict"] {
+        assert!(
+            signed_in
+                .headers
+                .get_all("set-cookie")
+                .iter()
+                .any(|v| v.to_str().unwrap().contains(attribute)),
+            "{attribute} missing from {set_cookie}"
+        );
+    }
+    let with_session = |request: ::reqwest::RequestBuilder| {
+        request.header("cookie", format!("isf_session={session}"))
+    };
+    let statement = w.send(with_session(
+        w.client
+            .get(w.server.url("/agreements/AG-ANN/statements/2026-03")),
+    ));
+    assert_eq!(statement.status, 200);
+
+    // An API write with only the cookie is refused; with the session's CSRF token it is made.
+    let receipt = json!({"receipt_ref": "R-WEB", "received_on": "2026-03-20", "payer": "commissioner",
+        "agreement_ref": "AG-ANN", "stream_ref": "ASC", "amount": "10.00"});
+    let without = w.send(
+        with_session(w.client.post(w.server.url("/api/receipts")))
+            .header("Idempotency-Key", "web-1")
+            .json(&receipt),
+    );
+    assert_eq!(without.status, 403, "{}", without.text);
+    // The CSRF token is the session's: `/api/me` gives it to the signed-in browser.
+    let token = session_csrf(&w, &session);
+    let with = w.send(
+        with_session(w.client.post(w.server.url("/api/receipts")))
+            .header("Idempotency-Key", "web-1")
+            .header("x-csrf-token", &token)
+            .json(&receipt),
+    );
+    assert_eq!(with.status, 201, "{}", with.text);
+
+    // Signing out ends the session.
+    let out = w.send(
+        with_session(w.client.post(w.server.url("/logout"))).form(&[("csrf", token.as_str())]),
+    );
+    assert_eq!(out.status, 303);
+    let after = w.send(with_session(w.client.get(w.server.url("/api/agreements"))));
+    assert_eq!(after.status, 401);
+}
+
+/// The session's CSRF token, as a signed-in page hands it to its forms and scripts.
+fn session_csrf(w: &World, session: &str) -> String {
+    let me = w.send(
+        w.client
+            .get(w.server.url("/api/me"))
+            .header("cookie", format!("isf_session={session}")),
+    );
+    assert_eq!(me.status, 200, "{}", me.text);
+    me.json()["csrf_token"]
+        .as_str()
+        .expect("a csrf token")
+        .to_owned()
+}
+
+#[test]
+fn the_audit_log_cannot_be_changed_in_the_database() {
+    let w = World::basic();
+    let _ = w.receipt_as("finance", "k-audit", "R-AUD");
+    for statement in [
+        "UPDATE audit_log SET actor = 'someone else'",
+        "DELETE FROM audit_log",
+    ] {
+        let refused = w.db.sql(statement);
+        assert!(refused.is_err(), "{statement} was allowed");
+        assert!(refused.unwrap_err().contains("append-only"), "{statement}");
+    }
+}
