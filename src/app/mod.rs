@@ -8,4 +8,5 @@ pub mod queries;
 pub mod receipts;
 pub mod reconcile;
 pub mod reports;
+pub mod resolutions;
 pub mod statements;

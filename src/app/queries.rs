@@ -372,6 +372,25 @@ word_enum!(
 pub struct ExceptionItem {
     pub record: super::exceptions::ExceptionRecord,
     pub status: ExceptionStatus,
+    /// Who resolved it and their note, once resolved.
+    pub resolution: Option<(String, String)>,
+}
+
+impl ExceptionItem {
+    /// A stored exception, its status parsed again.
+    pub fn from_stored(e: db::StoredException) -> Result<ExceptionItem, DbError> {
+        let status = ExceptionStatus::parse(&e.status).ok_or_else(|| {
+            DbError::Corrupt(format!(
+                "exception {} has the status {:?}",
+                e.record.key, e.status
+            ))
+        })?;
+        Ok(ExceptionItem {
+            record: e.record,
+            status,
+            resolution: e.resolved_by.zip(e.resolved_note),
+        })
+    }
 }
 
 /// Which exceptions to list; every part is optional.
@@ -426,18 +445,7 @@ pub async fn list_exceptions(
                 .as_ref()
                 .is_none_or(|w| viewer.sees_agreement(w, &e.record.agreement_ref))
         })
-        .map(|e| {
-            let status = ExceptionStatus::parse(&e.status).ok_or_else(|| {
-                DbError::Corrupt(format!(
-                    "exception {} has the status {:?}",
-                    e.record.key, e.status
-                ))
-            })?;
-            Ok(ExceptionItem {
-                record: e.record,
-                status,
-            })
-        })
+        .map(ExceptionItem::from_stored)
         .collect::<Result<Vec<_>, DbError>>()?;
     let start = match after {
         None => 0,

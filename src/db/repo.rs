@@ -845,6 +845,62 @@ pub async fn sync_exceptions<C: TransactionTrait>(
     Ok(())
 }
 
+/// Marks an open exception resolved, by whom and why; false when it was not open.
+pub async fn resolve_exception<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    by: &str,
+    note: &str,
+    now: Instant,
+) -> Result<bool, DbError> {
+    use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter};
+    let result = exceptions::Entity::update_many()
+        .set(exceptions::ActiveModel {
+            status: Set("resolved".to_owned()),
+            resolved_by: Set(Some(by.to_owned())),
+            resolved_note: Set(Some(note.to_owned())),
+            resolved_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(exceptions::Column::ExceptionKey.eq(key))
+        .filter(exceptions::Column::Status.eq("open"))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// One stored exception by its key.
+pub async fn find_exception<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+) -> Result<Option<StoredException>, DbError> {
+    let Some(m) = exceptions::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    stored_exception(m).map(Some)
+}
+
+fn stored_exception(m: exceptions::Model) -> Result<StoredException, DbError> {
+    use crate::domain::billing::ExceptionKind;
+    Ok(StoredException {
+        record: crate::app::exceptions::ExceptionRecord {
+            key: m.exception_key,
+            kind: word("kind", &m.kind, ExceptionKind::parse)?,
+            agreement_ref: m.agreement_ref,
+            stream_ref: m.stream_ref,
+            subject_ref: m.subject_ref,
+            date: m.exception_date,
+            detail: m.detail,
+        },
+        status: m.status,
+        resolved_by: m.resolved_by,
+        resolved_note: m.resolved_note,
+    })
+}
+
 /// Stored exceptions, optionally filtered, by date then key.
 pub async fn list_exceptions<C: ConnectionTrait>(
     db: &C,
@@ -853,7 +909,6 @@ pub async fn list_exceptions<C: ConnectionTrait>(
     from: Option<chrono::NaiveDate>,
     to: Option<chrono::NaiveDate>,
 ) -> Result<Vec<StoredException>, DbError> {
-    use crate::domain::billing::ExceptionKind;
     use sea_orm::{ColumnTrait, QueryFilter};
     let mut query = exceptions::Entity::find();
     if let Some(k) = kind {
@@ -873,22 +928,5 @@ pub async fn list_exceptions<C: ConnectionTrait>(
         .order_by_asc(exceptions::Column::ExceptionKey)
         .all(db)
         .await?;
-    rows.into_iter()
-        .map(|m| {
-            Ok(StoredException {
-                record: crate::app::exceptions::ExceptionRecord {
-                    key: m.exception_key,
-                    kind: word("kind", &m.kind, ExceptionKind::parse)?,
-                    agreement_ref: m.agreement_ref,
-                    stream_ref: m.stream_ref,
-                    subject_ref: m.subject_ref,
-                    date: m.exception_date,
-                    detail: m.detail,
-                },
-                status: m.status,
-                resolved_by: m.resolved_by,
-                resolved_note: m.resolved_note,
-            })
-        })
-        .collect()
+    rows.into_iter().map(stored_exception).collect()
 }

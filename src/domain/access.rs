@@ -42,6 +42,8 @@ pub enum Action {
     ReadCommissioners,
     ReadReturns,
     ReadExceptions,
+    /// Say what was done about an exception.
+    ResolveExceptions,
     RecordMoney,
     ReadAudit,
     ManageAccounts,
@@ -80,6 +82,7 @@ impl Principal {
                 self.is_provider_staff() || self.role == CommissionerOfficer
             }
             ReadExceptions => self.role != CareWorker,
+            ResolveExceptions => matches!(self.role, ProviderAdmin | Coordinator),
             RecordMoney => matches!(self.role, ProviderAdmin | Finance),
             ReadAudit | ManageAccounts => self.role == ProviderAdmin,
         };
@@ -278,6 +281,18 @@ mod tests {
             );
             assert_eq!(
                 principal(role).may(Action::ManageAccounts).is_ok(),
+                allowed,
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_coordinators_and_the_admin_resolve_exceptions() {
+        for role in Role::WORDS.iter().filter_map(|w| Role::parse(w)) {
+            let allowed = matches!(role, Role::ProviderAdmin | Role::Coordinator);
+            assert_eq!(
+                principal(role).may(Action::ResolveExceptions).is_ok(),
                 allowed,
                 "{role}"
             );

@@ -380,6 +380,7 @@ pub struct AuditParams {
     params(AuditParams),
     responses(
         (status = 200, description = "A page of the audit log", body = AuditPage),
+        (status = 400, description = "An unknown query parameter", body = super::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = super::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only a provider admin reads the audit log", body = super::Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad limit or cursor", body = super::Problem, content_type = "application/problem+json"),

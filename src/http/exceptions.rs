@@ -69,6 +69,12 @@ pub struct ExceptionBody {
     pub detail: String,
     #[schema(schema_with = status_schema, example = "open")]
     pub status: String,
+    /// Who resolved it; null unless resolved.
+    #[schema(required = true, example = "coordinator")]
+    pub resolved_by: Option<String>,
+    /// What they did about it; null unless resolved.
+    #[schema(required = true, example = "Rang Ann; the visit moved to Thursday")]
+    pub resolved_note: Option<String>,
 }
 
 impl From<ExceptionItem> for ExceptionBody {
@@ -83,6 +89,8 @@ impl From<ExceptionItem> for ExceptionBody {
             date: r.date.to_string(),
             detail: r.detail,
             status: e.status.word().to_owned(),
+            resolved_by: e.resolution.as_ref().map(|(by, _)| by.clone()),
+            resolved_note: e.resolution.map(|(_, note)| note),
         }
     }
 }
@@ -107,7 +115,7 @@ impl From<Page<ExceptionItem>> for ExceptionPage {
 }
 
 /// `?kind=&agreement=&from=&to=&status=&limit=&after=` of the exceptions list. Every filter is
-/// optional; an empty value is an absent one.
+/// optional; an empty value is refused (leave the parameter out instead).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -116,7 +124,7 @@ pub struct ExceptionParams {
     #[param(schema_with = kind_schema, required = false, example = "missed")]
     kind: Option<String>,
     /// Only this agreement's exceptions.
-    #[param(value_type = Option<String>, example = "AG-ANN")]
+    #[param(value_type = Option<String>, pattern = r"^[A-Za-z0-9_-]{1,40}$", example = "AG-ANN")]
     agreement: Option<String>,
     /// Only exceptions dated on or after this day, `YYYY-MM-DD`.
     #[param(value_type = Option<String>, format = Date, example = "2026-03-01")]
@@ -131,7 +139,7 @@ pub struct ExceptionParams {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500, example = 100)]
     limit: Option<String>,
     /// The `key` of the previous page's last item (its `next_after`).
-    #[param(value_type = Option<String>, example = "missed:V-A05")]
+    #[param(value_type = Option<String>, pattern = r"^[!-~]{1,200}$", example = "missed:V-A05")]
     after: Option<String>,
 }
 
@@ -156,7 +164,7 @@ pub struct AgreementExceptionParams {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500, example = 100)]
     limit: Option<String>,
     /// The `key` of the previous page's last item (its `next_after`).
-    #[param(value_type = Option<String>, example = "missed:V-A05")]
+    #[param(value_type = Option<String>, pattern = r"^[!-~]{1,200}$", example = "missed:V-A05")]
     after: Option<String>,
 }
 
@@ -172,10 +180,14 @@ struct Asked<'a> {
     after: Option<&'a str>,
 }
 
-/// A parameter's text, absent when empty.
+/// A parameter's text when it holds some (an empty one is refused on its own).
 fn present(text: Option<&str>) -> Option<&str> {
     text.filter(|t| !t.is_empty())
 }
+
+/// Why an empty parameter is refused: it is not a value, and "no filter" is said by leaving the
+/// parameter out (so the schema, which gives each parameter's form, tells the whole truth).
+const EMPTY_PARAMETER: &str = "is empty: leave the parameter out not to filter by it";
 
 /// A checked request for a page of exceptions.
 #[derive(Debug, PartialEq, Eq)]
@@ -189,6 +201,22 @@ impl Asked<'_> {
     /// Parses every part, naming each field at fault.
     fn parse(&self) -> Result<ExceptionQuery, ApiError> {
         let mut errors = Vec::new();
+        for (field, text) in [
+            ("kind", self.kind),
+            ("agreement", self.agreement),
+            ("from", self.from),
+            ("to", self.to),
+            ("status", self.status),
+            ("limit", self.limit),
+            ("after", self.after),
+        ] {
+            if text == Some("") {
+                errors.push(FieldError {
+                    field: field.to_owned(),
+                    reason: EMPTY_PARAMETER.to_owned(),
+                });
+            }
+        }
         let mut fault = |field: &str, reason: String| {
             errors.push(FieldError {
                 field: field.to_owned(),
@@ -238,7 +266,7 @@ impl Asked<'_> {
         });
         let from = optional_date("from", self.from, &mut errors);
         let to = optional_date("to", self.to, &mut errors);
-        let limit = page_limit(self.limit, &mut errors);
+        let limit = page_limit(present(self.limit), &mut errors);
         query_checked(errors)?;
         Ok(ExceptionQuery {
             filter: ExceptionFilter {
@@ -359,6 +387,89 @@ pub async fn of_agreement(
     )
     .await?;
     Ok(Json(page.into()))
+}
+
+/// What was done about an exception.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "Rang Ann; the visit moved to Thursday"}))]
+pub struct ResolutionRequest {
+    /// 1 to 2,000 characters, for the people who read the exception later.
+    pub note: String,
+}
+
+/// Resolve an exception
+///
+/// Marks an open exception resolved with a note of what was done; the audit log records who and
+/// when. Coordinators and provider admins only. A retry with the same `Idempotency-Key` and note
+/// gets the original answer; an exception already resolved or cleared is a conflict.
+#[utoipa::path(
+    post,
+    path = "/api/exceptions/{key}/resolution",
+    operation_id = "resolve_exception",
+    tag = "exceptions",
+    params(
+        ("key" = String, Path, description = "The exception's key", example = "missed:V-A05"),
+        ("Idempotency-Key" = String, Header, pattern = r"^[!-~]{1,200}$",
+            description = "Chosen by the client, 1–200 visible ASCII characters"),
+    ),
+    request_body(content = ResolutionRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Resolved", body = ExceptionBody),
+        (status = 400, description = "No usable Idempotency-Key, or a body that is not JSON", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such exception", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "Not open, or the key was used for another request", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 415, description = "The body is not sent as application/json", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "No note, or one too long", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn resolve(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: axum::http::HeaderMap,
+    Path(key): Path<String>,
+    body: Result<Json<ResolutionRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use crate::app::resolutions::{resolve_exception, ResolveError, Resolved};
+    let idempotency = super::idempotent::idempotency_key(&headers)?;
+    let Json(request) = body?;
+    if key.chars().count() > EXCEPTION_KEY_CHARS_MAX {
+        return Err(ApiError::NotFound(format!("no exception {key:?}")));
+    }
+    let (now, _) = super::now_and_today();
+    let render = |item: &ExceptionItem| crate::app::receipts::Reply {
+        status: 200,
+        body: serde_json::to_string(&ExceptionBody::from(item.clone())).unwrap_or_default(),
+    };
+    let answer = resolve_exception(
+        &state.db,
+        &viewer.principal,
+        &idempotency,
+        &key,
+        &request.note,
+        now,
+        render,
+    )
+    .await
+    .map_err(|e| match e {
+        ResolveError::Forbidden(_) => ApiError::Forbidden(e.to_string()),
+        ResolveError::NotFound(_) => ApiError::NotFound(e.to_string()),
+        ResolveError::InvalidNote(why) => ApiError::field("note", why),
+        ResolveError::NotOpen { .. } => ApiError::Conflict(e.to_string()),
+        ResolveError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
+        ResolveError::Db(d) => ApiError::Internal(d.into()),
+    })?;
+    match answer {
+        Resolved::Fresh(reply) => super::idempotent::reply_response(reply, false),
+        Resolved::Replayed(reply) => super::idempotent::reply_response(reply, true),
+    }
 }
 
 #[cfg(test)]

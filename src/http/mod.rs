@@ -20,6 +20,7 @@ pub mod docs;
 pub mod error;
 pub mod exceptions;
 pub mod health;
+pub mod idempotent;
 pub mod pages;
 pub mod people;
 pub mod receipts;
@@ -108,6 +109,7 @@ with the same key and body gets the original response and changes nothing."
         statements::statement,
         exceptions::list,
         exceptions::of_agreement,
+        exceptions::resolve,
         receipts::record,
         auth::audit,
         auth::me,
@@ -216,7 +218,7 @@ pub struct ListParams {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500, example = 100)]
     limit: Option<String>,
     /// The last ref of the previous page (its `next_after`); items come in ref order after it.
-    #[param(value_type = Option<String>, example = "AG-ANN")]
+    #[param(value_type = Option<String>, pattern = r"^[A-Za-z0-9_-]{1,40}$", example = "AG-ANN")]
     after: Option<String>,
 }
 
@@ -370,6 +372,10 @@ pub fn router(state: AppState) -> Router {
             get(exceptions::of_agreement),
         )
         .route("/api/exceptions", get(exceptions::list))
+        .route(
+            "/api/exceptions/{key}/resolution",
+            post(exceptions::resolve),
+        )
         .route("/api/receipts", post(receipts::record))
         .route("/api/audit", get(auth::audit))
         .route("/api/me", get(auth::me))

@@ -1,23 +1,16 @@
 //! `POST /api/receipts`: money received, recorded once per idempotency key.
 use super::auth::Viewer;
+use super::idempotent::{idempotency_key, reply_response};
 use super::{now_and_today, ApiError, AppState, FieldError, Problem};
 use crate::app::receipts::{record_receipt, ReceiptInput, ReceiptReply, RecordedReceipt, Reply};
-use crate::domain::refs::IdempotencyKey;
-use axum::body::Body;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
-
-/// The header that makes a write idempotent.
-pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
-
-/// Set to `true` on a response that repeats the one stored for the key.
-pub const IDEMPOTENT_REPLAYED_HEADER: &str = "idempotent-replayed";
 
 /// A receipt to record. Every value is a string, money included; the rules are those of
 /// `receipts.csv` (FORMATS.md).
@@ -183,22 +176,6 @@ fn receipt_input(body: Value) -> Result<ReceiptInput, ApiError> {
     }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
-    let Some(value) = headers.get(IDEMPOTENCY_KEY_HEADER) else {
-        return Err(ApiError::IdempotencyKeyMissing(
-            "send an Idempotency-Key header (for example a UUID) so that a retry cannot record \
-             the receipt twice"
-                .to_owned(),
-        ));
-    };
-    let text = value.to_str().map_err(|_| {
-        ApiError::IdempotencyKeyMissing(
-            "the Idempotency-Key holds visible ASCII characters only".to_owned(),
-        )
-    })?;
-    IdempotencyKey::parse(text).map_err(ApiError::IdempotencyKeyMissing)
-}
-
 /// Record a receipt
 ///
 /// Records money received from a commissioner or from the person, under the rules of
@@ -212,7 +189,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
     operation_id = "record_receipt",
     tag = "receipts",
     params(
-        ("Idempotency-Key" = String, Header,
+        ("Idempotency-Key" = String, Header, pattern = r"^[!-~]{1,200}$",
             description = "Chosen by the client, 1–200 visible ASCII characters; one per receipt",
             example = "5f0c9a3e-2b1d-4c59-9f1e-6c2a8d7b4e10"),
     ),
@@ -274,19 +251,7 @@ pub async fn record(
         ReceiptReply::Fresh(reply) => (reply, false),
         ReceiptReply::Replayed(reply) => (reply, true),
     };
-    let status = StatusCode::from_u16(reply.status)
-        .map_err(|_| anyhow::anyhow!("stored status {} is not an HTTP status", reply.status))?;
-    let mut response = Response::new(Body::from(reply.body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if replayed {
-        headers.insert(IDEMPOTENT_REPLAYED_HEADER, HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    reply_response(reply, replayed)
 }
 
 #[cfg(test)]

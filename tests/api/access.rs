@@ -460,3 +460,61 @@ fn the_audit_log_cannot_be_changed_in_the_database() {
         assert!(refused.unwrap_err().contains("append-only"), "{statement}");
     }
 }
+
+#[test]
+fn a_coordinator_resolves_an_exception_once_and_the_audit_log_says_who() {
+    let w = World::basic();
+    let open = w
+        .get_as("coordinator", "/api/exceptions?status=open&limit=1")
+        .json();
+    let key = open["items"][0]["key"]
+        .as_str()
+        .expect("an open exception")
+        .to_owned();
+    let resolve = |who: &str, idempotency: &str, note: &str| {
+        w.send(
+            w.client
+                .post(w.server.url(&format!("/api/exceptions/{key}/resolution")))
+                .bearer_auth(&w.tokens[who])
+                .header("Idempotency-Key", idempotency)
+                .json(&json!({ "note": note })),
+        )
+    };
+    for who in ["finance", "ann", "dan", "icb"] {
+        assert_eq!(resolve(who, "r-0", "done").status, 403, "{who}");
+    }
+    let blank = resolve("coordinator", "r-blank", "   ");
+    assert_eq!(blank.status, 422);
+    assert_eq!(blank.json()["errors"][0]["field"], "note");
+    let first = resolve(
+        "coordinator",
+        "r-1",
+        "Rang Ann; the visit moved to Thursday",
+    );
+    assert_eq!(first.status, 200, "{}", first.text);
+    let body = first.json();
+    assert_eq!(body["status"], "resolved");
+    assert_eq!(body["resolved_by"], "coordinator");
+    let replay = resolve(
+        "coordinator",
+        "r-1",
+        "Rang Ann; the visit moved to Thursday",
+    );
+    assert_eq!(replay.status, 200);
+    assert_eq!(replay.headers["idempotent-replayed"], "true");
+    assert_eq!(replay.text, first.text);
+    assert_eq!(resolve("coordinator", "r-1", "another note").status, 409);
+    assert_eq!(resolve("coordinator", "r-2", "again").status, 409);
+    let audit = w.get_as("admin", "/api/audit?limit=500").json();
+    assert!(audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "exception.resolved"
+            && e["actor"] == "coordinator"
+            && e["subject"] == format!("exception:{key}")));
+    let listed = w
+        .get_as("coordinator", "/api/exceptions?status=resolved")
+        .json();
+    assert_eq!(listed["items"][0]["key"], key.as_str());
+}
