@@ -488,7 +488,7 @@ mod tests {
     }
 
     #[test]
-    fn every_filter_is_optional_and_an_empty_one_is_absent() {
+    fn every_filter_is_optional_and_an_empty_one_is_refused() {
         let none = Asked::default().parse().unwrap();
         assert_eq!(none.filter, ExceptionFilter::default());
         assert_eq!(none.after, None);
@@ -502,7 +502,11 @@ mod tests {
             limit: None,
             after: Some(""),
         };
-        assert_eq!(empty.parse().unwrap(), none);
+        let Err(ApiError::Validation { errors, .. }) = empty.parse() else {
+            panic!("empty filters should be refused");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["kind", "agreement", "from", "to", "status", "after"]);
     }
 
     #[test]
