@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_schema;
 mod m20261122_000002_exceptions;
 mod m20261122_000003_accounts;
+mod m20261122_000004_fund_index;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_schema::Migration),
             Box::new(m20261122_000002_exceptions::Migration),
             Box::new(m20261122_000003_accounts::Migration),
+            Box::new(m20261122_000004_fund_index::Migration),
         ]
     }
 }

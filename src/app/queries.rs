@@ -6,13 +6,11 @@
 //! for exceptions the last key, of the previous page), with the cursor of the next page when more
 //! may follow. Exceptions are read as `isf reconcile` stored them, with their status; rows read
 //! back are parsed again, so a status the domain does not know is an error, never passed on.
-use super::receipts::fund_balance_on;
 use super::reports::{council_return, ReportError, ReturnRow};
 use super::statements::{full_statement, FullStatement};
 use crate::db::{self, DbError};
 use crate::domain::access::{Action, Denied, Principal};
 use crate::domain::billing::ExceptionKind;
-use crate::domain::ledger::Account;
 use crate::domain::model::{word_enum, Agreement, Commissioner, Person, Stream};
 use crate::domain::money::Pence;
 use chrono::NaiveDate;
@@ -282,26 +280,23 @@ pub async fn agreement_funds(
     as_of: NaiveDate,
 ) -> Result<AgreementFunds, QueryError> {
     permitted(viewer, Action::ReadMoney, "agreement")?;
-    let world = db::load_world(db).await?;
-    if !viewer.sees_agreement(&world, agreement_ref) {
-        return Err(refused(viewer, Denied::Hidden, "agreement", agreement_ref));
-    }
-    let Some(agreement) = world.agreements.get(agreement_ref).cloned() else {
-        return Err(QueryError::NotFound {
-            what: "agreement",
-            reference: agreement_ref.to_owned(),
-        });
+    // Only this agreement and its funds' sums: a fund read must not load the whole provider.
+    let not_found = || refused(viewer, Denied::Hidden, "agreement", agreement_ref);
+    let Some((agreement, streams)) = db::load_agreement(db, agreement_ref).await? else {
+        return Err(not_found());
     };
-    let ledger = db::load_ledger_money(db).await?;
-    let funds = world
-        .streams_of(agreement_ref)
-        .map(|s| FundBalance {
-            balance: fund_balance_on(
-                &ledger,
-                &Account::fund(&s.agreement_ref, &s.stream_ref),
-                as_of,
-            ),
-            stream: s.clone(),
+    if !viewer.sees_funds_of(agreement_ref, &streams) {
+        return Err(not_found());
+    }
+    let balances = db::fund_balances(db, agreement_ref, as_of).await?;
+    let funds = streams
+        .into_iter()
+        .map(|stream| FundBalance {
+            balance: balances
+                .get(&stream.stream_ref)
+                .copied()
+                .unwrap_or(Pence::ZERO),
+            stream,
         })
         .collect();
     Ok(AgreementFunds {

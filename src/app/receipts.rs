@@ -362,9 +362,13 @@ async fn record_receipt_once(
             body: stored.body,
         }));
     }
-    let world = db::load_world(&txn).await?;
+    // Only what this receipt is checked against: its agreement with its streams, and any receipt
+    // already held under its ref (a receipt never needs the rest of the provider's records).
+    let agreement_ref = input.agreement_ref.as_deref().unwrap_or_default();
+    let world = db::load_agreement_world(&txn, agreement_ref).await?;
     let receipt = check_receipt(&world, input).map_err(ReceiptError::Invalid)?;
-    let created = match world.receipts.get(&receipt.receipt_ref) {
+    let held = db::find_receipt(&txn, &receipt.receipt_ref).await?;
+    let created = match held.as_ref() {
         None => {
             let new = NewRows {
                 receipts: vec![receipt.clone()],
@@ -393,10 +397,12 @@ async fn record_receipt_once(
             })
         }
     };
-    let ledger = db::load_ledger_money(&txn).await?;
-    let fund = Account::fund(&receipt.agreement_ref, &receipt.stream_ref);
+    let balances = db::fund_balances(&txn, &receipt.agreement_ref, today).await?;
     let recorded = RecordedReceipt {
-        balance: fund_balance_on(&ledger, &fund, today),
+        balance: balances
+            .get(&receipt.stream_ref)
+            .copied()
+            .unwrap_or(Pence::ZERO),
         as_of: today,
         created,
         receipt,

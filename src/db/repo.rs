@@ -29,6 +29,142 @@ fn decimal(what: &str, value: &str) -> Result<Decimal, DbError> {
     value.parse::<Decimal>().map_err(|_| corrupt(what, value))
 }
 
+fn agreement_of(m: agreements::Model) -> Result<Agreement, DbError> {
+    let fee = match (m.fee_basis.as_str(), &m.fee_percent, m.fee_fixed_pence) {
+        ("percent", Some(p), _) => Fee::Percent(decimal("fee_percent", p)?),
+        ("fixed", _, Some(p)) => Fee::Fixed(Pence::new(p)),
+        _ => return Err(corrupt("fee_basis", &m.fee_basis)),
+    };
+    Ok(Agreement {
+        agreement_ref: m.agreement_ref,
+        person_ref: m.person_ref,
+        start_date: m.start_date,
+        end_date: m.end_date,
+        contribution_mode: word(
+            "contribution_mode",
+            &m.contribution_mode,
+            ContributionMode::parse,
+        )?,
+        weekly_contribution: Pence::new(m.weekly_contribution_pence.unwrap_or(0)),
+        fee,
+        flex_window_weeks: m.flex_window_weeks,
+    })
+}
+
+fn stream_of(m: streams::Model) -> Stream {
+    Stream {
+        agreement_ref: m.agreement_ref,
+        stream_ref: m.stream_ref,
+        commissioner_ref: m.commissioner_ref,
+        weekly_amount: Pence::new(m.weekly_amount_pence),
+        primary: m.is_primary,
+    }
+}
+
+fn receipt_of(m: receipts::Model) -> Result<Receipt, DbError> {
+    Ok(Receipt {
+        receipt_ref: m.receipt_ref,
+        received_on: m.received_on,
+        payer: word("payer", &m.payer, Payer::parse)?,
+        agreement_ref: m.agreement_ref,
+        stream_ref: m.stream_ref,
+        amount: Pence::new(m.amount_pence),
+    })
+}
+
+/// The receipt held under `receipt_ref`, if any.
+pub async fn find_receipt<C: ConnectionTrait>(
+    db: &C,
+    receipt_ref: &str,
+) -> Result<Option<Receipt>, DbError> {
+    receipts::Entity::find_by_id(receipt_ref.to_owned())
+        .one(db)
+        .await?
+        .map(receipt_of)
+        .transpose()
+}
+
+/// What a write about one agreement needs to check against: a world holding only that agreement
+/// and its streams (empty when there is no such agreement).
+pub async fn load_agreement_world<C: ConnectionTrait>(
+    db: &C,
+    agreement_ref: &str,
+) -> Result<World, DbError> {
+    let mut world = World::default();
+    if let Some((agreement, streams)) = load_agreement(db, agreement_ref).await? {
+        world.add_agreement(agreement);
+        for s in streams {
+            world
+                .streams
+                .insert((s.agreement_ref.clone(), s.stream_ref.clone()), s);
+        }
+    }
+    Ok(world)
+}
+
+/// One agreement and its streams (in stream order), without the rest of the provider's records:
+/// what a fund read needs.
+pub async fn load_agreement<C: ConnectionTrait>(
+    db: &C,
+    agreement_ref: &str,
+) -> Result<Option<(Agreement, Vec<Stream>)>, DbError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let Some(m) = agreements::Entity::find_by_id(agreement_ref.to_owned())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let streams = streams::Entity::find()
+        .filter(streams::Column::AgreementRef.eq(agreement_ref))
+        .order_by_asc(streams::Column::StreamRef)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(stream_of)
+        .collect();
+    Ok(Some((agreement_of(m)?, streams)))
+}
+
+/// The balance of each fund of one agreement at the end of `as_of`, summed by the database (a fund
+/// with no postings is absent): the same figure as `ledger::fund_balance` over every posting.
+pub async fn fund_balances<C: ConnectionTrait>(
+    db: &C,
+    agreement_ref: &str,
+    as_of: chrono::NaiveDate,
+) -> Result<HashMap<String, Pence>, DbError> {
+    use sea_orm::{FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct Row {
+        stream_ref: String,
+        total: i64,
+    }
+    let backend = db.get_database_backend();
+    let (a, d) = match backend {
+        DatabaseBackend::Postgres => ("$1", "$2"),
+        _ => ("?", "?"),
+    };
+    // SUM of BIGINT is NUMERIC on PostgreSQL: cast back, the sum of pence is whole.
+    let sql = format!(
+        "SELECT p.stream_ref AS stream_ref, CAST(SUM(p.amount_pence) AS BIGINT) AS total \
+         FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.transaction_id \
+         WHERE p.account = 'fund' AND p.agreement_ref = {a} AND t.txn_date <= {d} \
+         GROUP BY p.stream_ref"
+    );
+    let rows = Row::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [agreement_ref.into(), as_of.into()],
+    ))
+    .all(db)
+    .await?;
+    // A fund's balance is what was credited to it: the negated sum of its postings.
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.stream_ref, -Pence::new(r.total)))
+        .collect())
+}
+
 /// The whole of the provider's records, as domain values.
 pub async fn load_world<C: ConnectionTrait>(db: &C) -> Result<World, DbError> {
     let mut world = World::default();
@@ -83,39 +219,16 @@ pub async fn load_world<C: ConnectionTrait>(db: &C) -> Result<World, DbError> {
         world.people.insert(m.person_ref, p);
     }
     for m in agreements::Entity::find().all(db).await? {
-        let fee = match (m.fee_basis.as_str(), &m.fee_percent, m.fee_fixed_pence) {
-            ("percent", Some(p), _) => Fee::Percent(decimal("fee_percent", p)?),
-            ("fixed", _, Some(p)) => Fee::Fixed(Pence::new(p)),
-            _ => return Err(corrupt("fee_basis", &m.fee_basis)),
-        };
-        let a = Agreement {
-            agreement_ref: m.agreement_ref.clone(),
-            person_ref: m.person_ref,
-            start_date: m.start_date,
-            end_date: m.end_date,
-            contribution_mode: word(
-                "contribution_mode",
-                &m.contribution_mode,
-                ContributionMode::parse,
-            )?,
-            weekly_contribution: Pence::new(m.weekly_contribution_pence.unwrap_or(0)),
-            fee,
-            flex_window_weeks: m.flex_window_weeks,
-        };
-        world
-            .agreement_keys
-            .insert(m.agreement_key, m.agreement_ref.clone());
+        let key = m.agreement_key.clone();
+        let a = agreement_of(m)?;
+        world.agreement_keys.insert(key, a.agreement_ref.clone());
         world.add_agreement(a);
     }
     for m in streams::Entity::find().all(db).await? {
-        let s = Stream {
-            agreement_ref: m.agreement_ref.clone(),
-            stream_ref: m.stream_ref.clone(),
-            commissioner_ref: m.commissioner_ref,
-            weekly_amount: Pence::new(m.weekly_amount_pence),
-            primary: m.is_primary,
-        };
-        world.streams.insert((m.agreement_ref, m.stream_ref), s);
+        let s = stream_of(m);
+        world
+            .streams
+            .insert((s.agreement_ref.clone(), s.stream_ref.clone()), s);
     }
     for m in outcomes::Entity::find().all(db).await? {
         let o = Outcome {
@@ -193,15 +306,8 @@ pub async fn load_world<C: ConnectionTrait>(db: &C) -> Result<World, DbError> {
         world.attendances.insert(m.attendance_ref, a);
     }
     for m in receipts::Entity::find().all(db).await? {
-        let r = Receipt {
-            receipt_ref: m.receipt_ref.clone(),
-            received_on: m.received_on,
-            payer: word("payer", &m.payer, Payer::parse)?,
-            agreement_ref: m.agreement_ref,
-            stream_ref: m.stream_ref,
-            amount: Pence::new(m.amount_pence),
-        };
-        world.receipts.insert(m.receipt_ref, r);
+        let r = receipt_of(m)?;
+        world.receipts.insert(r.receipt_ref.clone(), r);
     }
     for m in purchases::Entity::find().all(db).await? {
         let p = Purchase {

@@ -6,7 +6,7 @@
 //! nothing about any one record. `Denied::Hidden` when the role may make the request but this record
 //! is not the caller's (another person's statement, another council's return): answered exactly as
 //! a record that does not exist, so nobody learns what exists outside their scope.
-use super::model::word_enum;
+use super::model::{word_enum, Stream};
 use super::world::World;
 use std::collections::BTreeSet;
 
@@ -111,6 +111,20 @@ impl Principal {
                     .filter_map(|v| world.visits.get(v))
                     .any(|v| v.worker_refs.iter().any(|r| r == w))
             }),
+        }
+    }
+
+    /// `sees_agreement` for a money read that holds only the agreement's streams: the same answer
+    /// for every role that may read money (a care worker may not, so visits are never needed).
+    pub fn sees_funds_of(&self, agreement_ref: &str, streams: &[Stream]) -> bool {
+        match self.role {
+            Role::ProviderAdmin | Role::Coordinator | Role::Finance => true,
+            Role::BudgetHolder => self.agreement_refs.contains(agreement_ref),
+            Role::CommissionerOfficer => self
+                .commissioner_ref
+                .as_deref()
+                .is_some_and(|c| streams.iter().any(|s| s.commissioner_ref == c)),
+            Role::CareWorker => false,
         }
     }
 
@@ -255,6 +269,26 @@ mod tests {
         assert!(p.sees_commissioner("NCC") && !p.sees_commissioner("ICB"));
         assert_eq!(p.may(Action::ReadReturns), Ok(()));
         assert_eq!(p.may(Action::RecordMoney), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn the_funds_only_answer_is_the_whole_worlds_answer_for_money_readers() {
+        let world = world();
+        let mut holder = principal(Role::BudgetHolder);
+        holder.agreement_refs.insert("AG-A".to_owned());
+        let mut officer = principal(Role::CommissionerOfficer);
+        officer.commissioner_ref = Some("ICB".to_owned());
+        for p in [principal(Role::Finance), holder, officer] {
+            for a in ["AG-A", "AG-B"] {
+                let streams: Vec<Stream> = world.streams_of(a).cloned().collect();
+                assert_eq!(
+                    p.sees_funds_of(a, &streams),
+                    p.sees_agreement(&world, a),
+                    "{} {a}",
+                    p.role
+                );
+            }
+        }
     }
 
     #[test]

@@ -506,7 +506,10 @@ mod tests {
             panic!("empty filters should be refused");
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["kind", "agreement", "from", "to", "status", "after"]);
+        assert_eq!(
+            fields,
+            ["kind", "agreement", "from", "to", "status", "after"]
+        );
     }
 
     #[test]
