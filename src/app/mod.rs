@@ -10,3 +10,4 @@ pub mod reconcile;
 pub mod reports;
 pub mod resolutions;
 pub mod statements;
+pub mod workspace;

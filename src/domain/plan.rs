@@ -12,7 +12,59 @@ pub struct Plan {
     versions: BTreeMap<i64, (NaiveDate, Vec<Outcome>)>,
 }
 
+/// A review of the plan in force that is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewDue {
+    pub version: i64,
+    pub approved_on: NaiveDate,
+    /// `first` (6 to 8 weeks after approval) or `annual`.
+    pub kind: &'static str,
+    /// The last day of the review's window.
+    pub due_by: NaiveDate,
+}
+
+/// The review due on `today` for a plan version approved on `approved_on`: the first review from 6
+/// to 8 weeks after approval, then a yearly review in the 4 weeks up to each anniversary. (A review
+/// that changes the plan approves a new version, which starts the clock again.)
+pub fn review_due(version: i64, approved_on: NaiveDate, today: NaiveDate) -> Option<ReviewDue> {
+    use chrono::Months;
+    let first_from = approved_on + chrono::Duration::weeks(6);
+    let first_by = approved_on + chrono::Duration::weeks(8);
+    if (first_from..=first_by).contains(&today) {
+        return Some(ReviewDue {
+            version,
+            approved_on,
+            kind: "first",
+            due_by: first_by,
+        });
+    }
+    let mut years = 1;
+    while let Some(anniversary) = approved_on.checked_add_months(Months::new(12 * years)) {
+        if anniversary - chrono::Duration::weeks(4) > today {
+            return None;
+        }
+        if today <= anniversary {
+            return Some(ReviewDue {
+                version,
+                approved_on,
+                kind: "annual",
+                due_by: anniversary,
+            });
+        }
+        years += 1;
+    }
+    None
+}
+
 impl Plan {
+    /// The approved version in force on `date` and the day it was approved.
+    pub fn approval_in_force(&self, date: NaiveDate) -> Option<(i64, NaiveDate)> {
+        let version = self.version_in_force(date)?;
+        self.versions
+            .get(&version)
+            .map(|(approved_on, _)| (version, *approved_on))
+    }
+
     /// Builds the plan from every outcome row of one agreement; drafts are never in force.
     pub fn new<'a>(rows: impl IntoIterator<Item = &'a Outcome>) -> Plan {
         let mut versions: BTreeMap<i64, (NaiveDate, Vec<Outcome>)> = BTreeMap::new();
@@ -123,5 +175,58 @@ mod tests {
         let plan = Plan::new(&rows);
         let hours = plan.planned_hours(d("2026-03-02"), d("2026-03-31"), None);
         assert_eq!(crate::domain::money::format_2dp(hours), "25.57");
+    }
+}
+
+#[cfg(test)]
+mod review_tests {
+    use super::*;
+
+    fn d(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_plan_is_first_reviewed_six_to_eight_weeks_after_approval() {
+        let approved = d("2026-03-02");
+        assert_eq!(
+            review_due(1, approved, d("2026-04-12")),
+            None,
+            "5 weeks 6 days"
+        );
+        let due = review_due(1, approved, d("2026-04-13")).expect("6 weeks");
+        assert_eq!((due.kind, due.due_by), ("first", d("2026-04-27")));
+        assert!(
+            review_due(1, approved, d("2026-04-27")).is_some(),
+            "8 weeks"
+        );
+        assert_eq!(
+            review_due(1, approved, d("2026-04-28")),
+            None,
+            "after the window"
+        );
+    }
+
+    #[test]
+    fn then_yearly_in_the_four_weeks_up_to_each_anniversary() {
+        let approved = d("2025-03-02");
+        assert_eq!(review_due(1, approved, d("2026-02-01")), None);
+        let due = review_due(1, approved, d("2026-02-02")).expect("4 weeks before");
+        assert_eq!((due.kind, due.due_by), ("annual", d("2026-03-02")));
+        assert_eq!(
+            review_due(1, approved, d("2026-03-03")),
+            None,
+            "the day after"
+        );
+        assert_eq!(
+            review_due(1, approved, d("2027-03-01")).unwrap().due_by,
+            d("2027-03-02")
+        );
+    }
+
+    #[test]
+    fn a_plan_approved_on_29_february_is_reviewed_by_28_february() {
+        let due = review_due(1, d("2028-02-29"), d("2029-02-20")).unwrap();
+        assert_eq!(due.due_by, d("2029-02-28"));
     }
 }

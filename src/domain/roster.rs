@@ -64,6 +64,22 @@ pub fn dbs_clearance(worker: &Worker, date: NaiveDate) -> Result<(), Ineligible>
     Ok(())
 }
 
+/// How long before a DBS check lapses the coordinator is warned.
+pub const DBS_WARNING_DAYS: i64 = 30;
+
+/// The day the worker's DBS check lapses when that is within `DBS_WARNING_DAYS` of `today` or has
+/// passed: the coordinator must renew it before they are rostered. A check kept current on the
+/// update service never lapses; a worker with no usable check is not warned here (they cannot be
+/// rostered at all, and the roster says so).
+pub fn dbs_lapse_warning(worker: &Worker, today: NaiveDate) -> Option<NaiveDate> {
+    let issued_on = worker.dbs_issued_on?;
+    if worker.dbs_update_service || !worker.dbs_barred_list_checked {
+        return None;
+    }
+    let lapses_on = dbs_lapses_on(issued_on);
+    (lapses_on <= today + chrono::Duration::days(DBS_WARNING_DAYS)).then_some(lapses_on)
+}
+
 /// Whether this relationship stops the worker being paid from the person's fund (the Direct
 /// Payments Regulations' close relatives), absent the commissioner's authorisation.
 pub fn is_restricted(relationship: &WorkerRelationship) -> bool {
@@ -139,5 +155,41 @@ mod tests {
         assert!(is_restricted(&rel(Relationship::Sibling, true, false)));
         assert!(!is_restricted(&rel(Relationship::Sibling, false, false)));
         assert!(!is_restricted(&rel(Relationship::Friend, true, false)));
+    }
+}
+
+#[cfg(test)]
+mod dbs_warning_tests {
+    use super::*;
+
+    fn worker(issued: &str, update_service: bool) -> Worker {
+        Worker {
+            worker_ref: "W-1".to_owned(),
+            given_name: "Dan".to_owned(),
+            family_name: "Smith".to_owned(),
+            dbs_issued_on: Some(issued.parse().unwrap()),
+            dbs_barred_list_checked: true,
+            dbs_update_service: update_service,
+        }
+    }
+
+    #[test]
+    fn a_dbs_check_is_warned_of_30_days_before_it_lapses_and_after() {
+        let today: NaiveDate = "2026-11-22".parse().unwrap();
+        assert_eq!(
+            dbs_lapse_warning(&worker("2023-12-22", false), today),
+            Some("2026-12-22".parse().unwrap())
+        );
+        assert_eq!(dbs_lapse_warning(&worker("2023-12-23", false), today), None);
+        assert_eq!(
+            dbs_lapse_warning(&worker("2023-01-05", false), today),
+            Some("2026-01-05".parse().unwrap()),
+            "already lapsed"
+        );
+        assert_eq!(
+            dbs_lapse_warning(&worker("2023-01-05", true), today),
+            None,
+            "update service"
+        );
     }
 }

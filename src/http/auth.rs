@@ -143,7 +143,8 @@ impl FromRequestParts<AppState> for PageViewer {
     }
 }
 
-fn percent_encode(text: &str) -> String {
+/// Text made safe for a query string's value (`/` kept: it is allowed there).
+pub fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {

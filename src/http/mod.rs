@@ -25,6 +25,7 @@ pub mod pages;
 pub mod people;
 pub mod receipts;
 pub mod statements;
+pub mod workspace;
 
 pub use crate::app::queries::PAGE_ITEMS_MAX;
 pub use error::{ApiError, FieldError, Problem};
@@ -383,6 +384,8 @@ pub fn router(state: AppState) -> Router {
             "/agreements/{ref}/statements/{period}",
             get(pages::statement),
         )
+        .route("/", get(workspace::home))
+        .route("/exceptions/resolution", post(workspace::resolve))
         .route("/login", get(auth::sign_in_form).post(auth::sign_in))
         .route("/logout", post(auth::sign_out))
         .fallback(|| async { ApiError::NotFound("there is nothing at this path".to_owned()) })

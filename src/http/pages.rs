@@ -38,7 +38,7 @@ const PAGE_HEADERS: [(&str, &str); 6] = [
 
 /// Why a page could not be shown.
 #[derive(Debug)]
-enum PageError {
+pub enum PageError {
     /// 400: the address is malformed (a bad period).
     BadRequest(String),
     /// 403: the signed-in person's role never sees this kind of page.
@@ -118,7 +118,7 @@ pub async fn statement(
     }
 }
 
-fn request_id(headers: &HeaderMap) -> Option<String> {
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -135,7 +135,7 @@ pub fn page_response(
 }
 
 /// A page with every header of `PAGE_HEADERS`.
-fn page(status: StatusCode, html: String) -> Response {
+pub fn page(status: StatusCode, html: String) -> Response {
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
     for (name, value) in PAGE_HEADERS {
@@ -156,7 +156,7 @@ fn escape(text: &str) -> String {
 }
 
 /// A small page saying what went wrong, in plain words.
-fn error_page(error: PageError, request_id: Option<String>) -> Response {
+pub fn error_page(error: PageError, request_id: Option<String>) -> Response {
     let (status, title, detail) = match error {
         PageError::BadRequest(why) => (
             StatusCode::BAD_REQUEST,

@@ -310,3 +310,137 @@ struct IndexPage<'a> {
 pub fn statement_index(month: &str, entries: &[IndexEntry]) -> Result<String, askama::Error> {
     IndexPage { month, entries }.render()
 }
+
+/// One fund as the dashboard shows it.
+struct FundView {
+    agreement_ref: String,
+    person_ref: String,
+    person: String,
+    stream_ref: String,
+    commissioner_ref: String,
+    balance: String,
+    available: String,
+    returnable: String,
+    /// Words for what needs attention, empty when nothing does.
+    alerts: Vec<&'static str>,
+}
+
+/// One exception in the queue, with its own resolve form.
+struct ExceptionView {
+    key: String,
+    kind: String,
+    agreement_ref: String,
+    date: String,
+    detail: String,
+    /// A fresh idempotency key for this form, so a double submit resolves once.
+    form_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage<'a> {
+    who: &'a str,
+    role: &'a str,
+    csrf: &'a str,
+    today: String,
+    funds: Vec<FundView>,
+    overspent: usize,
+    returnable: usize,
+    missed: Vec<ExceptionView>,
+    dbs: Vec<(String, String, String, bool)>,
+    reviews: Vec<(String, String, String, String)>,
+    queue: Vec<ExceptionView>,
+    open_total: usize,
+    can_resolve: bool,
+    notice: Option<&'a str>,
+}
+
+fn exception_view(e: &crate::app::queries::ExceptionItem) -> ExceptionView {
+    ExceptionView {
+        key: e.record.key.clone(),
+        kind: e.record.kind.word().replace('_', " "),
+        agreement_ref: e.record.agreement_ref.clone(),
+        date: e.record.date.to_string(),
+        detail: e.record.detail.clone(),
+        form_key: uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+/// The coordinator's dashboard. `csrf` goes into every form; `notice` is a line of feedback from
+/// the last form sent.
+pub fn dashboard_page(
+    d: &crate::app::workspace::Dashboard,
+    who: &str,
+    role: &str,
+    csrf: &str,
+    can_resolve: bool,
+    notice: Option<&str>,
+) -> Result<String, askama::Error> {
+    let funds: Vec<FundView> = d
+        .funds
+        .iter()
+        .map(|f| {
+            let mut alerts = Vec::new();
+            if f.overspent() {
+                alerts.push("Overspent");
+            }
+            if f.returnable > Pence::ZERO {
+                alerts.push("Surplus to return");
+            }
+            FundView {
+                agreement_ref: f.agreement_ref.clone(),
+                person_ref: f.person_ref.clone(),
+                person: f.person.clone(),
+                stream_ref: f.stream_ref.clone(),
+                commissioner_ref: f.commissioner_ref.clone(),
+                balance: gbp(f.balance),
+                available: gbp(f.available),
+                returnable: gbp(f.returnable),
+                alerts,
+            }
+        })
+        .collect();
+    DashboardPage {
+        who,
+        role,
+        csrf,
+        today: d.today.format("%A %-d %B %Y").to_string(),
+        overspent: d.funds.iter().filter(|f| f.overspent()).count(),
+        returnable: d
+            .funds
+            .iter()
+            .filter(|f| f.returnable > Pence::ZERO)
+            .count(),
+        funds,
+        missed: d.missed_this_week.iter().map(exception_view).collect(),
+        dbs: d
+            .dbs
+            .iter()
+            .map(|w| {
+                (
+                    w.worker_ref.clone(),
+                    w.name.clone(),
+                    w.lapses_on.format("%-d %B %Y").to_string(),
+                    w.lapsed,
+                )
+            })
+            .collect(),
+        reviews: d
+            .reviews
+            .iter()
+            .map(|r| {
+                (
+                    r.agreement_ref.clone(),
+                    r.person.clone(),
+                    r.review.kind.to_owned(),
+                    r.review.due_by.format("%-d %B %Y").to_string(),
+                )
+            })
+            .collect(),
+        queue: d.queue.iter().map(exception_view).collect(),
+        open_total: d.open_total,
+        can_resolve,
+        notice,
+    }
+    .render()
+}

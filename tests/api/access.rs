@@ -518,3 +518,134 @@ fn a_coordinator_resolves_an_exception_once_and_the_audit_log_says_who() {
         .json();
     assert_eq!(listed["items"][0]["key"], key.as_str());
 }
+
+/// Signs `username` in through the sign-in form; returns the session cookie's value.
+fn sign_in(w: &World, username: &str, password: &str) -> String {
+    let form = w.send(w.client.get(w.server.url("/login")));
+    let cookie_value = cookie(&form, "isf_sign_in").expect("a sign-in cookie");
+    let csrf = hidden_field(&form.text, "csrf");
+    let answer = w.send(
+        w.client
+            .post(w.server.url("/login"))
+            .header("cookie", format!("isf_sign_in={cookie_value}"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", csrf.as_str()),
+                ("next", "/"),
+            ]),
+    );
+    assert_eq!(answer.status, 303, "{}", answer.text);
+    cookie(&answer, "isf_session").expect("a session cookie")
+}
+
+#[test]
+fn the_dashboard_shows_staff_what_needs_attention_and_resolves_from_its_queue() {
+    let w = World::basic();
+    let password = "coordinator's long password";
+    w.db.isf_with_input(
+        &[
+            "user",
+            "add",
+            "cora",
+            "--role",
+            "coordinator",
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    w.db.isf_with_input(
+        &[
+            "user",
+            "add",
+            "bea",
+            "--role",
+            "budget_holder",
+            "--agreement",
+            "AG-BOB",
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    w.db.isf_with_input(
+        &[
+            "user",
+            "add",
+            "wes",
+            "--role",
+            "care_worker",
+            "--worker",
+            "W-DAN",
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    let anonymous = w.send(w.client.get(w.server.url("/")));
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(anonymous.headers["location"], "/login?next=/");
+
+    let session = sign_in(&w, "cora", password);
+    let get = |path: &str, session: &str| {
+        w.send(
+            w.client
+                .get(w.server.url(path))
+                .header("cookie", format!("isf_session={session}")),
+        )
+    };
+    let dashboard = get("/", &session);
+    assert_eq!(dashboard.status, 200, "{}", dashboard.text);
+    for words in [
+        "funds overspent",
+        "open exceptions",
+        "AG-ANN",
+        "AG-BOB",
+        "AG-CHI",
+        "Resolve",
+    ] {
+        assert!(
+            dashboard.text.contains(words),
+            "the dashboard lacks {words:?}"
+        );
+    }
+    let key = hidden_field(&dashboard.text, "key");
+    let form_key = hidden_field(&dashboard.text, "form_key");
+    let csrf = hidden_field(&dashboard.text, "csrf");
+    let resolve = |csrf: &str| {
+        w.send(
+            w.client
+                .post(w.server.url("/exceptions/resolution"))
+                .header("cookie", format!("isf_session={session}"))
+                .form(&[
+                    ("csrf", csrf),
+                    ("key", key.as_str()),
+                    ("form_key", form_key.as_str()),
+                    ("note", "Rang the family"),
+                ]),
+        )
+    };
+    assert_eq!(resolve("forged").status, 403);
+    let done = resolve(&csrf);
+    assert_eq!(done.status, 303, "{}", done.text);
+    assert!(done.headers["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/?resolved="));
+    assert_eq!(
+        resolve(&csrf).status,
+        303,
+        "a form sent twice resolves once"
+    );
+    let listed = w.get_as("admin", "/api/exceptions?status=resolved").json();
+    assert_eq!(listed["items"][0]["key"], key.as_str());
+    assert_eq!(listed["items"][0]["resolved_by"], "cora");
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+
+    // A budget holder is taken to their own statement; a care worker has no dashboard.
+    let holder = get("/", &sign_in(&w, "bea", password));
+    assert_eq!(holder.status, 303);
+    assert!(holder.headers["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/agreements/AG-BOB/statements/"));
+    assert_eq!(get("/", &sign_in(&w, "wes", password)).status, 403);
+}

@@ -1,0 +1,133 @@
+//! The coordinator's workspace pages: the dashboard at `/` and its resolve form. Server-rendered
+//! HTML for people with a browser, signed in; every form carries the session's CSRF token.
+use super::auth::PageViewer;
+use super::pages::{error_page, page, PageError};
+use super::{now_and_today, AppState};
+use crate::app::resolutions::{resolve_exception, ResolveError};
+use crate::app::workspace::dashboard;
+use crate::domain::access::{Action, Role};
+use crate::domain::refs::IdempotencyKey;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct DashboardQuery {
+    resolved: Option<String>,
+    not_resolved: Option<String>,
+}
+
+/// `GET /`: the dashboard for provider staff. A budget holder goes to this month's statement of
+/// their (first) agreement; other roles have no pages yet and are told so.
+pub async fn home(
+    State(state): State<AppState>,
+    PageViewer(viewer): PageViewer,
+    headers: HeaderMap,
+    Query(query): Query<DashboardQuery>,
+) -> Response {
+    let (_, today) = now_and_today();
+    let p = &viewer.principal;
+    if p.role == Role::BudgetHolder {
+        if let Some(agreement) = p.agreement_refs.iter().next() {
+            let month = today.format("%Y-%m");
+            return Redirect::to(&format!("/agreements/{agreement}/statements/{month}"))
+                .into_response();
+        }
+    }
+    let notice = match (&query.resolved, &query.not_resolved) {
+        (Some(key), _) => Some(format!("Exception {key} is resolved.")),
+        (None, Some(key)) => Some(format!(
+            "Exception {key} was not resolved: it is no longer open, or the note was empty."
+        )),
+        _ => None,
+    };
+    let answer = async {
+        let d = dashboard(&state.db, p, today).await?;
+        crate::web::dashboard_page(
+            &d,
+            &p.display_name,
+            p.role.word(),
+            viewer.csrf_token.as_deref().unwrap_or_default(),
+            p.may(Action::ResolveExceptions).is_ok(),
+            notice.as_deref(),
+        )
+        .map_err(|e| PageError::Internal(e.into()))
+    }
+    .await;
+    match answer {
+        Ok(html) => page(StatusCode::OK, html),
+        Err(e) => error_page(e, super::pages::request_id(&headers)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResolveForm {
+    csrf: String,
+    key: String,
+    form_key: String,
+    note: String,
+}
+
+/// `POST /exceptions/resolution`: the dashboard's resolve form. Back to the dashboard with a line
+/// saying what happened; a form sent twice resolves once (its `form_key` is an idempotency key).
+pub async fn resolve(
+    State(state): State<AppState>,
+    PageViewer(viewer): PageViewer,
+    headers: HeaderMap,
+    Form(form): Form<ResolveForm>,
+) -> Response {
+    if !viewer
+        .csrf_token
+        .as_deref()
+        .is_some_and(|t| crate::app::accounts::csrf_matches(t, &form.csrf))
+    {
+        return error_page(
+            PageError::Forbidden(
+                "this form had expired: go back, reload the page and try again".to_owned(),
+            ),
+            super::pages::request_id(&headers),
+        );
+    }
+    let Ok(idempotency) = IdempotencyKey::parse(&form.form_key) else {
+        return error_page(
+            PageError::BadRequest("this form is not one of ours".to_owned()),
+            super::pages::request_id(&headers),
+        );
+    };
+    let (now, _) = now_and_today();
+    let render = |_: &crate::app::queries::ExceptionItem| crate::app::receipts::Reply {
+        status: 303,
+        body: String::new(),
+    };
+    let key = super::auth::percent_encode(&form.key);
+    match resolve_exception(
+        &state.db,
+        &viewer.principal,
+        &idempotency,
+        &form.key,
+        &form.note,
+        now,
+        render,
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/?resolved={key}#exceptions")).into_response(),
+        Err(
+            ResolveError::NotOpen { .. } | ResolveError::InvalidNote(_) | ResolveError::KeyReused,
+        ) => Redirect::to(&format!("/?not_resolved={key}#exceptions")).into_response(),
+        Err(ResolveError::Forbidden(role)) => error_page(
+            PageError::Forbidden(format!("your role ({role}) may not resolve exceptions")),
+            super::pages::request_id(&headers),
+        ),
+        Err(ResolveError::NotFound(k)) => error_page(
+            PageError::NotFound(format!("no exception {k}")),
+            super::pages::request_id(&headers),
+        ),
+        Err(ResolveError::Db(e)) => error_page(
+            PageError::Internal(e.into()),
+            super::pages::request_id(&headers),
+        ),
+    }
+}
