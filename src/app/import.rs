@@ -1851,3 +1851,48 @@ pub async fn import_files(
     }
     Ok(summaries)
 }
+
+/// Why an upload was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("your role ({0}) may not import records")]
+    Forbidden(String),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error("the import was applied, but reconciling it failed: {0}")]
+    Reconcile(#[from] super::reconcile::ReconcileError),
+}
+
+/// Imports files a signed-in person uploaded: all or nothing, as `isf import`; then reconciles
+/// through `today` so that balances and exceptions include what arrived, and records who did it.
+pub async fn import_upload(
+    db: &sea_orm::DatabaseConnection,
+    viewer: &crate::domain::access::Principal,
+    files: &[(FileKind, Vec<u8>)],
+    today: chrono::NaiveDate,
+    now: Instant,
+) -> Result<Vec<FileSummary>, UploadError> {
+    if viewer
+        .may(crate::domain::access::Action::ImportRecords)
+        .is_err()
+    {
+        return Err(UploadError::Forbidden(viewer.role.word().to_owned()));
+    }
+    let summaries = import_files(db, files, now).await?;
+    let new_rows: usize = summaries.iter().map(|s| s.new_rows).sum();
+    if new_rows > 0 {
+        super::reconcile::reconcile(db, today, now).await?;
+    }
+    let names: Vec<&str> = summaries.iter().map(|s| s.file.as_str()).collect();
+    crate::db::accounts::append_audit(
+        db,
+        now,
+        &viewer.username,
+        "records.imported",
+        &format!("files:{}", names.join(",")),
+        &format!("{new_rows} new rows"),
+    )
+    .await
+    .map_err(ImportError::Db)?;
+    Ok(summaries)
+}

@@ -45,6 +45,8 @@ pub enum Action {
     /// Say what was done about an exception.
     ResolveExceptions,
     RecordMoney,
+    /// Import CSV files of records (visits, attendances, money …).
+    ImportRecords,
     ReadAudit,
     ManageAccounts,
 }
@@ -84,6 +86,7 @@ impl Principal {
             ReadExceptions => self.role != CareWorker,
             ResolveExceptions => matches!(self.role, ProviderAdmin | Coordinator),
             RecordMoney => matches!(self.role, ProviderAdmin | Finance),
+            ImportRecords => self.is_provider_staff(),
             ReadAudit | ManageAccounts => self.role == ProviderAdmin,
         };
         if allowed {

@@ -388,6 +388,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/", get(workspace::home))
         .route("/exceptions/resolution", post(workspace::resolve))
+        .route(
+            "/imports",
+            get(workspace::imports_form)
+                .post(workspace::imports)
+                .layer(DefaultBodyLimit::max(workspace::UPLOAD_BYTES_MAX)),
+        )
         .route("/login", get(auth::sign_in_form).post(auth::sign_in))
         .route("/logout", post(auth::sign_out))
         .fallback(|| async { ApiError::NotFound("there is nothing at this path".to_owned()) })
@@ -395,7 +401,9 @@ pub fn router(state: AppState) -> Router {
         // Layers run outermost last-added: the request id is set first, then the trace span,
         // then problem+json for every error, then the timeout and the body limit.
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
-        .layer(RequestBodyLimitLayer::new(REQUEST_BODY_BYTES_MAX))
+        // The outer limit is the largest any route takes (an upload); every other route's extractor
+        // holds it to `REQUEST_BODY_BYTES_MAX` through `DefaultBodyLimit`.
+        .layer(RequestBodyLimitLayer::new(workspace::UPLOAD_BYTES_MAX))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(REQUEST_TIMEOUT_SECONDS),

@@ -131,3 +131,150 @@ pub async fn resolve(
         ),
     }
 }
+
+/// The largest upload accepted at once: a month of call-monitoring exports for a large provider.
+pub const UPLOAD_BYTES_MAX: usize = 64 * 1024 * 1024;
+
+fn imports_answer(
+    viewer: &super::auth::Viewer,
+    status: StatusCode,
+    problem: Option<&str>,
+    errors: &[crate::csv_io::RowError],
+    summaries: &[crate::app::import::FileSummary],
+    headers: &HeaderMap,
+) -> Response {
+    let p = &viewer.principal;
+    match crate::web::imports_page(
+        &p.display_name,
+        p.role.word(),
+        viewer.csrf_token.as_deref().unwrap_or_default(),
+        problem,
+        errors,
+        summaries,
+    ) {
+        Ok(html) => page(status, html),
+        Err(e) => error_page(
+            PageError::Internal(e.into()),
+            super::pages::request_id(headers),
+        ),
+    }
+}
+
+/// `GET /imports`: the upload form (provider staff).
+pub async fn imports_form(PageViewer(viewer): PageViewer, headers: HeaderMap) -> Response {
+    if let Err(why) = may_import(&viewer) {
+        return error_page(why, super::pages::request_id(&headers));
+    }
+    imports_answer(&viewer, StatusCode::OK, None, &[], &[], &headers)
+}
+
+fn may_import(viewer: &super::auth::Viewer) -> Result<(), PageError> {
+    viewer.principal.may(Action::ImportRecords).map_err(|_| {
+        PageError::Forbidden(format!(
+            "your role ({}) may not import records",
+            viewer.principal.role.word()
+        ))
+    })
+}
+
+/// `POST /imports`: checks every uploaded file together and imports them all or nothing; the page
+/// lists every row at fault (file, line, column, why) or what was imported.
+pub async fn imports(
+    State(state): State<AppState>,
+    PageViewer(viewer): PageViewer,
+    headers: HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    use crate::app::import::{import_upload, FileKind, ImportError, UploadError};
+    if let Err(why) = may_import(&viewer) {
+        return error_page(why, super::pages::request_id(&headers));
+    }
+    let bad = |message: &str| {
+        imports_answer(
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(message),
+            &[],
+            &[],
+            &headers,
+        )
+    };
+    let Ok(mut multipart) = multipart else {
+        return bad("The upload could not be read: send the form from this page.");
+    };
+    let mut csrf_ok = false;
+    let mut files: Vec<(FileKind, Vec<u8>)> = Vec::new();
+    let mut unknown = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                return bad(&format!(
+                    "The upload could not be read whole (at most {} MiB at once).",
+                    UPLOAD_BYTES_MAX / (1024 * 1024)
+                ))
+            }
+        };
+        match field.name() {
+            Some("csrf") => {
+                let sent = field.text().await.unwrap_or_default();
+                csrf_ok = viewer
+                    .csrf_token
+                    .as_deref()
+                    .is_some_and(|t| crate::app::accounts::csrf_matches(t, &sent));
+            }
+            Some("files") => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                let Ok(bytes) = field.bytes().await else {
+                    return bad("The upload could not be read whole.");
+                };
+                if name.is_empty() && bytes.is_empty() {
+                    continue; // the form sent with no file chosen
+                }
+                match FileKind::from_file_name(&name) {
+                    Some(kind) => files.push((kind, bytes.to_vec())),
+                    None => unknown.push(name),
+                }
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return error_page(
+            PageError::Forbidden(
+                "this form had expired: go back, reload the page and try again".to_owned(),
+            ),
+            super::pages::request_id(&headers),
+        );
+    }
+    if !unknown.is_empty() {
+        return bad(&format!(
+            "Nothing was imported: {} is not the name of an input file.",
+            unknown.join(", ")
+        ));
+    }
+    if files.is_empty() {
+        return bad("Choose at least one CSV file to import.");
+    }
+    let (now, today) = now_and_today();
+    match import_upload(&state.db, &viewer.principal, &files, today, now).await {
+        Ok(summaries) => imports_answer(&viewer, StatusCode::OK, None, &[], &summaries, &headers),
+        Err(UploadError::Import(ImportError::Rejected(errors))) => imports_answer(
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            &errors,
+            &[],
+            &headers,
+        ),
+        Err(UploadError::Forbidden(role)) => error_page(
+            PageError::Forbidden(format!("your role ({role}) may not import records")),
+            super::pages::request_id(&headers),
+        ),
+        Err(e) => error_page(
+            PageError::Internal(e.into()),
+            super::pages::request_id(&headers),
+        ),
+    }
+}

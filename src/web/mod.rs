@@ -444,3 +444,38 @@ pub fn dashboard_page(
     }
     .render()
 }
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct ImportsPage<'a> {
+    who: &'a str,
+    role: &'a str,
+    csrf: &'a str,
+    names: String,
+    problem: Option<&'a str>,
+    errors: &'a [crate::csv_io::RowError],
+    summaries: &'a [crate::app::import::FileSummary],
+}
+
+/// The upload page, with the last upload's problems (every row at fault) or what it imported.
+pub fn imports_page(
+    who: &str,
+    role: &str,
+    csrf: &str,
+    problem: Option<&str>,
+    errors: &[crate::csv_io::RowError],
+    summaries: &[crate::app::import::FileSummary],
+) -> Result<String, askama::Error> {
+    ImportsPage {
+        who,
+        role,
+        csrf,
+        names: crate::app::import::FileKind::ALL
+            .map(|k| k.file_name())
+            .join(", "),
+        problem,
+        errors,
+        summaries,
+    }
+    .render()
+}

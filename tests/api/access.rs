@@ -649,3 +649,119 @@ fn the_dashboard_shows_staff_what_needs_attention_and_resolves_from_its_queue() 
         .starts_with("/agreements/AG-BOB/statements/"));
     assert_eq!(get("/", &sign_in(&w, "wes", password)).status, 403);
 }
+
+#[test]
+fn staff_upload_csv_files_and_see_every_bad_row_with_nothing_applied() {
+    let w = World::basic();
+    let password = "finance's long password";
+    w.db.isf_with_input(
+        &[
+            "user",
+            "add",
+            "fay",
+            "--role",
+            "finance",
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    w.db.isf_with_input(
+        &[
+            "user",
+            "add",
+            "icy",
+            "--role",
+            "commissioner_officer",
+            "--commissioner",
+            "NCC",
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    let session = sign_in(&w, "fay", password);
+    let page = w.send(
+        w.client
+            .get(w.server.url("/imports"))
+            .header("cookie", format!("isf_session={session}")),
+    );
+    assert_eq!(page.status, 200);
+    let csrf = hidden_field(&page.text, "csrf");
+    let upload = |session: &str, csrf: &str, name: &str, csv: &str| {
+        let form = ::reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .part(
+                "files",
+                ::reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+                    .file_name(name.to_owned()),
+            );
+        w.send(
+            w.client
+                .post(w.server.url("/imports"))
+                .header("cookie", format!("isf_session={session}"))
+                .multipart(form),
+        )
+    };
+    let header = "receipt_ref,received_on,payer,agreement_ref,stream_ref,amount\n";
+    let bad = format!("{header}R-UP1,2026-03-20,commissioner,AG-ANN,ASC,10.00\nR-UP2,2026-03-20,commissioner,AG-ANN,ASC,10.005\n");
+    let balance = || {
+        w.get_as("admin", "/api/agreements/AG-ANN").json()["funds"][0]["balance"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // Balances are decimal strings with two places: their digits are pence.
+    let pence = |t: &str| t.replace('.', "").parse::<i64>().unwrap();
+    let before = balance();
+    let refused = upload(&session, &csrf, "receipts.csv", &bad);
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(
+        refused.text.contains("Nothing was imported: 1 problem(s)"),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused
+            .text
+            .contains("<td>receipts.csv</td><td class=\"n\">3</td><td>amount</td>"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        balance(),
+        before,
+        "the good row of a rejected upload was applied"
+    );
+
+    let good = format!("{header}R-UP1,2026-03-20,commissioner,AG-ANN,ASC,10.00\n");
+    let imported = upload(&session, &csrf, "receipts.csv", &good);
+    assert_eq!(imported.status, 200, "{}", imported.text);
+    assert!(imported.text.contains("<h2>Imported</h2>"));
+    assert_eq!(
+        pence(&balance()) - pence(&before),
+        1000,
+        "the receipt is in the fund"
+    );
+    assert_eq!(
+        upload(&session, "forged", "receipts.csv", &good).status,
+        403
+    );
+    let unknown = upload(&session, &csrf, "notes.csv", &good);
+    assert_eq!(unknown.status, 422);
+    assert!(unknown
+        .text
+        .contains("notes.csv is not the name of an input file"));
+    // A commissioner's officer may not import.
+    let officer = sign_in(&w, "icy", password);
+    let form = w.send(
+        w.client
+            .get(w.server.url("/imports"))
+            .header("cookie", format!("isf_session={officer}")),
+    );
+    assert_eq!(form.status, 403);
+    let audit = w.get_as("admin", "/api/audit?limit=500").json();
+    assert!(audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "records.imported" && e["actor"] == "fay"));
+}
