@@ -5,9 +5,9 @@ use crate::domain::calendar::local_date;
 use crate::domain::model::{Outcome, Visit};
 use crate::domain::plan::Plan;
 use crate::domain::roster::{dbs_clearance, is_restricted};
+use crate::domain::world::HashMap;
 use crate::domain::world::World;
 use chrono::NaiveDate;
-use std::collections::HashMap;
 
 /// A visit with its outcome (as in force on its date) and its costing.
 #[derive(Debug, Clone)]
@@ -44,8 +44,8 @@ pub fn cost_visits_of<'w>(
     through: Option<NaiveDate>,
     agreement_ref: Option<&str>,
 ) -> Result<Vec<CostedVisit<'w>>, CostingError> {
-    let mut by_visit: HashMap<&str, Vec<&crate::domain::model::Attendance>> = HashMap::new();
-    let mut plans: HashMap<&str, Plan> = HashMap::new();
+    let mut by_visit: HashMap<&str, Vec<&crate::domain::model::Attendance>> = HashMap::default();
+    let mut plans: HashMap<&str, Plan> = HashMap::default();
     let mut visits: Vec<&Visit> = match agreement_ref {
         Some(a) => {
             let visits: Vec<&Visit> = world

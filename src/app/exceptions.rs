@@ -8,10 +8,10 @@ use crate::domain::calendar::{local_date, monday_of};
 use crate::domain::hours::{over_plan_weeks, WeekHours};
 use crate::domain::ledger::Account;
 use crate::domain::money::Pence;
+use crate::domain::world::HashMap;
 use crate::domain::world::World;
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 /// One exception as the coordinator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +80,7 @@ pub fn over_plan_of(
     costed: &[CostedVisit],
     through: NaiveDate,
 ) -> Vec<NaiveDate> {
-    let mut delivered_by_week: HashMap<(&str, NaiveDate), Decimal> = HashMap::new();
+    let mut delivered_by_week: HashMap<(&str, NaiveDate), Decimal> = HashMap::default();
     for c in costed
         .iter()
         .filter(|c| c.visit.agreement_ref == agreement.agreement_ref)
@@ -105,7 +105,7 @@ pub fn current_exceptions(
 ) -> Result<Vec<ExceptionRecord>, CostingError> {
     let mut out = Vec::new();
     let costed = cost_visits(world, Some(through))?;
-    let mut delivered_by_week: HashMap<(&str, NaiveDate), Decimal> = HashMap::new();
+    let mut delivered_by_week: HashMap<(&str, NaiveDate), Decimal> = HashMap::default();
     for c in &costed {
         let v = c.visit;
         for kind in &c.costing.exceptions {

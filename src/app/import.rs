@@ -12,8 +12,9 @@ use crate::domain::model::*;
 use crate::domain::plan::Plan;
 use crate::domain::refs::Ref;
 use crate::domain::roster::{dbs_clearance, is_restricted};
+use crate::domain::world::HashMap;
 use crate::domain::world::World;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Debug;
 
 /// The input files, in dependency order.
@@ -213,6 +214,38 @@ impl FileKind {
         }
     }
 
+    /// The columns that name one row (a ref, or a ref within an agreement).
+    pub fn key_columns(self) -> &'static [&'static str] {
+        use FileKind::*;
+        match self {
+            Rates => &["commissioner_ref", "support_type", "effective_from"],
+            Streams => &["agreement_ref", "stream_ref"],
+            Outcomes => &["agreement_ref", "plan_version", "outcome_ref"],
+            Relationships => &["worker_ref", "person_ref"],
+            other => &other.columns()[..1],
+        }
+    }
+
+    /// One row of the file, in words: `visit`, `attendance`, `person`.
+    pub fn record_name(self) -> &'static str {
+        match self {
+            FileKind::Commissioners => "commissioner",
+            FileKind::Rates => "rate",
+            FileKind::People => "person",
+            FileKind::Workers => "worker",
+            FileKind::Agreements => "agreement",
+            FileKind::Streams => "stream",
+            FileKind::Outcomes => "outcome",
+            FileKind::Relationships => "relationship",
+            FileKind::Visits => "visit",
+            FileKind::Attendances => "attendance",
+            FileKind::Receipts => "receipt",
+            FileKind::Purchases => "purchase",
+            FileKind::Repayments => "repayment",
+            FileKind::Earmarks => "earmark",
+        }
+    }
+
     /// The files whose rows this file refers to.
     pub fn depends_on(self) -> &'static [FileKind] {
         use FileKind::*;
@@ -314,8 +347,8 @@ pub fn check_files(
             world,
             new: &mut new,
             errors: Vec::new(),
-            seen: HashMap::new(),
-            plans: HashMap::new(),
+            seen: HashMap::default(),
+            plans: HashMap::default(),
             timeline: None,
             visit_attendances: None,
         };
@@ -830,7 +863,7 @@ impl Checker<'_> {
 
     /// Exactly one primary stream per agreement; a net agreement's primary is a council's.
     fn check_primary_streams(&mut self, table: &Table) {
-        let mut last_line: HashMap<String, u64> = HashMap::new();
+        let mut last_line: HashMap<String, u64> = HashMap::default();
         for mut row in table.rows() {
             if let Some(a) = row.opt("agreement_ref") {
                 last_line.insert(a.to_owned(), row.line);
@@ -969,7 +1002,7 @@ impl Checker<'_> {
 
     /// All rows of one version carry the same approval; approved versions rise with their dates.
     fn check_plan_versions(&mut self, table: &Table) {
-        let mut lines: HashMap<(String, i64), u64> = HashMap::new();
+        let mut lines: HashMap<(String, i64), u64> = HashMap::default();
         for mut row in table.rows() {
             if let (Some(a), Some(v)) = (row.opt("agreement_ref"), row.opt("plan_version")) {
                 if let Ok(v) = v.parse::<i64>() {
@@ -1283,7 +1316,7 @@ impl Checker<'_> {
     fn worker_timeline(&mut self) -> &mut WorkerTimeline {
         let world = &*self.world;
         self.timeline.get_or_insert_with(|| {
-            let mut timeline = WorkerTimeline::new();
+            let mut timeline = WorkerTimeline::default();
             for v in world.visits.values().filter(|v| v.cancellation.is_none()) {
                 for w in &v.worker_refs {
                     timeline.entry(w.clone()).or_default().push((
@@ -1363,7 +1396,7 @@ impl Checker<'_> {
                         let required = visit.workers_required;
                         let world = &*self.world;
                         let index = self.visit_attendances.get_or_insert_with(|| {
-                            let mut index: HashMap<String, Vec<String>> = HashMap::new();
+                            let mut index: HashMap<String, Vec<String>> = HashMap::default();
                             for a in world.attendances.values() {
                                 if let Some(v) = &a.visit_ref {
                                     index
@@ -1843,11 +1876,15 @@ pub async fn import_files(
     files: &[(FileKind, Vec<u8>)],
     now: Instant,
 ) -> Result<Vec<FileSummary>, ImportError> {
+    let clock = std::time::Instant::now();
     let mut world = crate::db::load_world(db).await?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "world loaded");
     let (new, summaries) = check_files(&mut world, files).map_err(ImportError::Rejected)?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "files checked");
     if new.count() > 0 {
         let transactions = money_transactions(&new);
         crate::db::write_import(db, &new, transactions, now).await?;
+        tracing::debug!(elapsed = ?clock.elapsed(), "rows written");
     }
     Ok(summaries)
 }

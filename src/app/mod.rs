@@ -7,6 +7,7 @@ pub mod import;
 pub mod queries;
 pub mod receipts;
 pub mod reconcile;
+pub mod records;
 pub mod reports;
 pub mod resolutions;
 pub mod statements;

@@ -8,10 +8,11 @@ use crate::domain::agreement_money::fees_due;
 use crate::domain::calendar::{local_hhmm, Instant};
 use crate::domain::ledger::{Account, Entry, ServiceLine, Transaction, TransactionKind};
 use crate::domain::model::Stream;
+use crate::domain::world::HashMap;
 use crate::domain::world::World;
 use chrono::NaiveDate;
-use sea_orm::DatabaseConnection;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use std::collections::{BTreeMap, HashSet};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
@@ -19,6 +20,8 @@ pub enum ReconcileError {
     Db(#[from] DbError),
     #[error(transparent)]
     Costing(#[from] CostingError),
+    #[error("reconciliation was interrupted: {0}")]
+    Interrupted(String),
 }
 
 /// What one run posted.
@@ -115,8 +118,8 @@ struct Standing<'l> {
 
 fn standing(ledger: &[Transaction]) -> Standing<'_> {
     let reversed: HashSet<i64> = ledger.iter().filter_map(|t| t.reverses).collect();
-    let mut history: HashMap<&str, usize> = HashMap::new();
-    let mut standing = HashMap::new();
+    let mut history: HashMap<&str, usize> = HashMap::default();
+    let mut standing = HashMap::default();
     for t in ledger {
         if !(t.subject.starts_with("visit:") || t.subject.starts_with("fee:")) {
             continue;
@@ -213,24 +216,37 @@ fn reversal_of(original: &Transaction, date: NaiveDate, n: usize) -> Transaction
     }
 }
 
+/// One reconcile at a time in a process (the daily run, an upload's, a write's): two at once would
+/// plan from the same ledger and the second would collide with the first's postings.
+static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Runs reconciliation through `through` against the database.
 pub async fn reconcile(
     db: &DatabaseConnection,
     through: NaiveDate,
     now: Instant,
 ) -> Result<ReconcileSummary, ReconcileError> {
+    let _running = RUNNING.lock().await;
     let clock = std::time::Instant::now();
     let world = db::load_world(db).await?;
     tracing::debug!(elapsed = ?clock.elapsed(), "world loaded");
     let ledger = db::load_ledger(db).await?;
     tracing::debug!(elapsed = ?clock.elapsed(), "ledger loaded");
-    let (postings, summary) = plan_postings(&world, &ledger, through)?;
+    let (mut postings, summary) = plan_postings(&world, &ledger, through)?;
     tracing::debug!(elapsed = ?clock.elapsed(), "postings planned");
-    let posted = db::append_transactions(db, postings, now).await?;
+    // Exceptions depend on the ledger as it will stand, so once the new transactions have their
+    // ids they are found on another thread while the database writes them.
+    let txn = db.begin().await.map_err(DbError::from)?;
+    db::number_transactions(&txn, &mut postings).await?;
+    let mut after = ledger;
+    after.extend(postings.iter().cloned());
+    let finding = tokio::task::spawn_blocking(move || current_exceptions(&world, &after, through));
+    db::insert_numbered(&txn, &postings, now).await?;
+    txn.commit().await.map_err(DbError::from)?;
     tracing::debug!(elapsed = ?clock.elapsed(), "postings appended");
-    let mut ledger = ledger;
-    ledger.extend(posted);
-    let exceptions = current_exceptions(&world, &ledger, through)?;
+    let exceptions = finding
+        .await
+        .map_err(|e| ReconcileError::Interrupted(e.to_string()))??;
     tracing::debug!(elapsed = ?clock.elapsed(), "exceptions found");
     db::sync_exceptions(db, &exceptions, now).await?;
     tracing::debug!(elapsed = ?clock.elapsed(), "exceptions stored");

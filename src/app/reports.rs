@@ -8,10 +8,10 @@ use crate::domain::calendar::{local_date, local_hhmm};
 use crate::domain::ledger::{Account, Transaction, TransactionKind};
 use crate::domain::model::{Payer, Stream};
 use crate::domain::money::{format_2dp, Pence};
+use crate::domain::world::HashMap;
 use crate::domain::world::World;
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -243,7 +243,7 @@ pub fn return_totals(rows: &[ReturnRow]) -> Vec<String> {
 
 /// The ledger's transactions grouped by agreement, each group in ledger order.
 pub fn ledger_by_agreement(ledger: &[Transaction]) -> HashMap<&str, Vec<&Transaction>> {
-    let mut out: HashMap<&str, Vec<&Transaction>> = HashMap::new();
+    let mut out: HashMap<&str, Vec<&Transaction>> = HashMap::default();
     for t in ledger {
         out.entry(t.agreement_ref.as_str()).or_default().push(t);
     }
@@ -343,7 +343,7 @@ pub fn council_return_with(
     if to < from {
         return Err(ReportError::BackwardsPeriod { from, to });
     }
-    let mut by_stream: HashMap<(&str, &str), Vec<&CostedVisit>> = HashMap::new();
+    let mut by_stream: HashMap<(&str, &str), Vec<&CostedVisit>> = HashMap::default();
     for c in costed {
         if c.date >= from && c.date <= to {
             by_stream
@@ -355,7 +355,7 @@ pub fn council_return_with(
                 .push(c);
         }
     }
-    let mut unplanned: HashMap<&str, i64> = HashMap::new();
+    let mut unplanned: HashMap<&str, i64> = HashMap::default();
     for a in world.attendances.values().filter(|a| a.visit_ref.is_none()) {
         let date = local_date(a.check_in);
         if date >= from && date <= to {
@@ -762,7 +762,7 @@ pub fn journal(world: &World, ledger: &[Transaction]) -> String {
     }
     let mut sorted: Vec<&Transaction> = ledger.iter().collect();
     sorted.sort_by_key(|t| (t.entry.date, t.id));
-    let mut balances: HashMap<String, Pence> = HashMap::new();
+    let mut balances: HashMap<String, Pence> = HashMap::default();
     for t in &sorted {
         let _ = writeln!(out, "\n{} {}", t.entry.date, journal_description(t));
         for p in &t.entry.postings {

@@ -1,6 +1,7 @@
 //! The database edge: connection, migration, entities and the repositories that turn rows into
 //! domain values and back. Only this module knows sea-orm.
 pub mod accounts;
+mod bulk;
 pub mod entities;
 pub mod idempotency;
 mod repo;
@@ -39,6 +40,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
                 .busy_timeout(std::time::Duration::from_secs(5))
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory")
+                // Rows cross from SQLite's worker thread in a bounded channel: a deep one lets the
+                // worker run ahead instead of waking the reader for every few rows.
+                .row_buffer_size(16_384)
         });
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;

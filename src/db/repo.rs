@@ -1,4 +1,5 @@
 //! Repositories: domain values in and out of the tables. Rows read back are parsed again.
+use super::bulk::Rows;
 use super::entities::*;
 use super::DbError;
 use crate::app::import::NewRows;
@@ -359,6 +360,8 @@ where
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
 {
     let chunk = (STATEMENT_PARAMETERS_MAX / columns.max(1)).max(1);
+    let clock = std::time::Instant::now();
+    let count = rows.len();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let batch: Vec<A> = rows.by_ref().take(chunk).collect();
@@ -366,6 +369,7 @@ where
             .exec_without_returning(db)
             .await?;
     }
+    tracing::debug!(table = sea_orm::EntityName::table_name(&A::Entity::default()), count, elapsed = ?clock.elapsed(), "rows inserted");
     Ok(())
 }
 
@@ -557,49 +561,63 @@ pub async fn write_import<C: TransactionTrait>(
         6,
     )
     .await?;
-    insert_all(
-        &txn,
-        new.visits
-            .iter()
-            .map(|v| {
-                visits::Model {
-                    visit_ref: v.visit_ref.clone(),
-                    agreement_ref: v.agreement_ref.clone(),
-                    outcome_ref: v.outcome_ref.clone(),
-                    planned_start: v.planned_start,
-                    planned_end: v.planned_end,
-                    workers_required: v.workers_required,
-                    worker_refs: v.worker_refs.join(";"),
-                    cancelled_at: v.cancellation.as_ref().map(|c| c.at),
-                    cancelled_by: v.cancellation.as_ref().map(|c| c.by.word().to_owned()),
-                }
-                .into_active_model()
-            })
-            .collect(),
-        10,
-    )
-    .await?;
-    insert_all(
-        &txn,
-        new.attendances
-            .iter()
-            .map(|a| {
-                attendances::Model {
-                    attendance_ref: a.attendance_ref.clone(),
-                    visit_ref: a.visit_ref.clone(),
-                    person_ref: a.person_ref.clone(),
-                    worker_ref: a.worker_ref.clone(),
-                    check_in: a.check_in,
-                    check_out: a.check_out,
-                    method: a.method.word().to_owned(),
-                    location_verified: a.location_verified,
-                }
-                .into_active_model()
-            })
-            .collect(),
-        9,
-    )
-    .await?;
+    // The two largest tables skip the ActiveModels (see `bulk`).
+    let mut visit_rows = Rows::with_capacity(
+        "visits",
+        &[
+            "visit_ref",
+            "agreement_ref",
+            "outcome_ref",
+            "planned_start",
+            "planned_end",
+            "workers_required",
+            "worker_refs",
+            "cancelled_at",
+            "cancelled_by",
+        ],
+        new.visits.len(),
+    );
+    for v in &new.visits {
+        visit_rows.push([
+            v.visit_ref.as_str().into(),
+            v.agreement_ref.as_str().into(),
+            v.outcome_ref.as_str().into(),
+            v.planned_start.into(),
+            v.planned_end.into(),
+            v.workers_required.into(),
+            v.worker_refs.join(";").into(),
+            v.cancellation.as_ref().map(|c| c.at).into(),
+            v.cancellation.as_ref().map(|c| c.by.word()).into(),
+        ]);
+    }
+    visit_rows.insert(&txn).await?;
+    let mut attendance_rows = Rows::with_capacity(
+        "attendances",
+        &[
+            "attendance_ref",
+            "visit_ref",
+            "person_ref",
+            "worker_ref",
+            "check_in",
+            "check_out",
+            "method",
+            "location_verified",
+        ],
+        new.attendances.len(),
+    );
+    for a in &new.attendances {
+        attendance_rows.push([
+            a.attendance_ref.as_str().into(),
+            a.visit_ref.as_deref().into(),
+            a.person_ref.as_str().into(),
+            a.worker_ref.as_str().into(),
+            a.check_in.into(),
+            a.check_out.into(),
+            a.method.word().into(),
+            a.location_verified.into(),
+        ]);
+    }
+    attendance_rows.insert(&txn).await?;
     insert_all(
         &txn,
         new.receipts
@@ -774,6 +792,21 @@ async fn load_ledger_with<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Stores a visit's workers and cancellation as they now stand (the rest of a visit never changes).
+pub async fn update_visit<C: ConnectionTrait>(db: &C, visit: &Visit) -> Result<(), DbError> {
+    use sea_orm::ActiveValue::{Set, Unchanged};
+    visits::ActiveModel {
+        visit_ref: Unchanged(visit.visit_ref.clone()),
+        worker_refs: Set(visit.worker_refs.join(";")),
+        cancelled_at: Set(visit.cancellation.as_ref().map(|c| c.at)),
+        cancelled_by: Set(visit.cancellation.as_ref().map(|c| c.by.word().to_owned())),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
 /// Appends transactions in one database transaction; returns them with their ids.
 pub async fn append_transactions<C: TransactionTrait>(
     db: &C,
@@ -793,8 +826,20 @@ pub async fn append_transactions_in<C: ConnectionTrait>(
     mut transactions: Vec<Transaction>,
     now: Instant,
 ) -> Result<Vec<Transaction>, DbError> {
+    number_transactions(db, &mut transactions).await?;
+    insert_numbered(db, &transactions, now).await?;
+    Ok(transactions)
+}
+
+/// Gives `transactions` the ids they will be stored under, continuing from the highest held. On
+/// PostgreSQL the table is locked against other writers until the database transaction ends, so
+/// call it inside the transaction that then inserts them with [`insert_numbered`].
+pub async fn number_transactions<C: ConnectionTrait>(
+    db: &C,
+    transactions: &mut [Transaction],
+) -> Result<(), DbError> {
     if transactions.is_empty() {
-        return Ok(transactions);
+        return Ok(());
     }
     if db.get_database_backend() == DatabaseBackend::Postgres {
         db.execute_unprepared("LOCK TABLE ledger_transactions IN SHARE ROW EXCLUSIVE MODE")
@@ -807,73 +852,116 @@ pub async fn append_transactions_in<C: ConnectionTrait>(
         .one(db)
         .await?
         .flatten();
-    let mut txn_rows = Vec::with_capacity(transactions.len());
-    let mut posting_rows = Vec::new();
-    let mut line_rows = Vec::new();
     for (id, t) in (max_id.unwrap_or(0) + 1..).zip(transactions.iter_mut()) {
         t.id = id;
+    }
+    Ok(())
+}
+
+/// Inserts transactions already given their ids by [`number_transactions`].
+pub async fn insert_numbered<C: ConnectionTrait>(
+    db: &C,
+    transactions: &[Transaction],
+    now: Instant,
+) -> Result<(), DbError> {
+    let mut txn_rows = Rows::with_capacity(
+        "ledger_transactions",
+        &[
+            "id",
+            "idempotency_key",
+            "kind",
+            "txn_date",
+            "agreement_ref",
+            "subject",
+            "reverses_id",
+            "description",
+            "recorded_at",
+        ],
+        transactions.len(),
+    );
+    let mut posting_rows = Rows::with_capacity(
+        "ledger_postings",
+        &[
+            "transaction_id",
+            "posting_no",
+            "account",
+            "agreement_ref",
+            "stream_ref",
+            "amount_pence",
+        ],
+        transactions.len() * 2,
+    );
+    let mut line_rows = Rows::with_capacity(
+        "service_lines",
+        &[
+            "transaction_id",
+            "line_no",
+            "visit_ref",
+            "stream_ref",
+            "worker_ref",
+            "charge",
+            "planned_minutes",
+            "billable_minutes",
+            "rate_pence",
+            "amount_pence",
+        ],
+        transactions.len(),
+    );
+    for t in transactions {
+        let id = t.id;
         debug_assert!(t.entry.sum().is_zero(), "a transaction must balance");
-        txn_rows.push(
-            ledger_transactions::Model {
-                id: t.id,
-                idempotency_key: t.key.clone(),
-                kind: t.entry.kind.word().to_owned(),
-                txn_date: t.entry.date,
-                agreement_ref: t.agreement_ref.clone(),
-                subject: t.subject.clone(),
-                reverses_id: t.reverses,
-                description: t.description.clone(),
-                recorded_at: now,
-            }
-            .into_active_model(),
-        );
+        txn_rows.push([
+            id.into(),
+            t.key.as_str().into(),
+            t.entry.kind.word().into(),
+            t.entry.date.into(),
+            t.agreement_ref.as_str().into(),
+            t.subject.as_str().into(),
+            t.reverses.into(),
+            t.description.as_str().into(),
+            now.into(),
+        ]);
         for (i, p) in t.entry.postings.iter().enumerate() {
             let (agreement_ref, stream_ref) = match &p.account {
                 Account::Fund {
                     agreement_ref,
                     stream_ref,
-                } => (Some(agreement_ref.clone()), Some(stream_ref.clone())),
+                } => (Some(agreement_ref.as_str()), Some(stream_ref.as_str())),
                 _ => (None, None),
             };
-            posting_rows.push(
-                ledger_postings::Model {
-                    transaction_id: t.id,
-                    posting_no: i as i64 + 1,
-                    account: p.account.kind_word().to_owned(),
-                    agreement_ref,
-                    stream_ref,
-                    amount_pence: p.amount.pence(),
-                }
-                .into_active_model(),
-            );
+            posting_rows.push([
+                id.into(),
+                (i as i64 + 1).into(),
+                p.account.kind_word().into(),
+                agreement_ref.into(),
+                stream_ref.into(),
+                p.amount.pence().into(),
+            ]);
         }
         for (i, l) in t.lines.iter().enumerate() {
-            line_rows.push(
-                service_lines::Model {
-                    transaction_id: t.id,
-                    line_no: i as i64 + 1,
-                    visit_ref: l.visit_ref.clone(),
-                    stream_ref: l.stream_ref.clone(),
-                    worker_ref: l.line.worker_ref.clone(),
-                    charge: l.line.charge.word().to_owned(),
-                    planned_minutes: l.line.planned_minutes,
-                    billable_minutes: l.line.billable_minutes,
-                    rate_pence: l.line.rate.pence(),
-                    amount_pence: l.line.amount.pence(),
-                }
-                .into_active_model(),
-            );
+            line_rows.push([
+                id.into(),
+                (i as i64 + 1).into(),
+                l.visit_ref.as_str().into(),
+                l.stream_ref.as_str().into(),
+                l.line.worker_ref.as_deref().into(),
+                l.line.charge.word().into(),
+                l.line.planned_minutes.into(),
+                l.line.billable_minutes.into(),
+                l.line.rate.pence().into(),
+                l.line.amount.pence().into(),
+            ]);
         }
     }
-    insert_all(db, txn_rows, 9).await.map_err(|e| match e {
+    txn_rows.insert(db).await.map_err(|e| match e {
         DbError::Db(err) if err.sql_err().is_some() => DbError::Conflict(format!(
             "a ledger transaction with the same idempotency key exists: {err}"
         )),
         other => other,
     })?;
-    insert_all(db, posting_rows, 6).await?;
-    insert_all(db, line_rows, 10).await?;
-    Ok(transactions)
+    posting_rows.insert(db).await?;
+    line_rows.insert(db).await?;
+    Ok(())
 }
 
 /// A stored exception with its status.

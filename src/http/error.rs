@@ -12,6 +12,7 @@
 //! those pass through untouched.
 use crate::app::queries::QueryError;
 use crate::app::receipts::{FieldProblem, ReceiptError};
+use crate::app::records::{RecordError, VisitChangeError};
 use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::Request;
@@ -272,6 +273,34 @@ impl From<ReceiptError> for ApiError {
             ReceiptError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
             ReceiptError::Forbidden(_) => ApiError::Forbidden(e.to_string()),
             ReceiptError::Db(d) => ApiError::Internal(d.into()),
+        }
+    }
+}
+
+impl From<RecordError> for ApiError {
+    fn from(e: RecordError) -> ApiError {
+        match e {
+            RecordError::Invalid { kind, problems } => ApiError::Validation {
+                detail: format!(
+                    "the {} has {} problem(s)",
+                    kind.record_name(),
+                    problems.len()
+                ),
+                errors: problems.into_iter().map(FieldError::from).collect(),
+            },
+            RecordError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
+            RecordError::Forbidden(..) => ApiError::Forbidden(e.to_string()),
+            RecordError::Db(d) => ApiError::Internal(d.into()),
+        }
+    }
+}
+
+impl From<VisitChangeError> for ApiError {
+    fn from(e: VisitChangeError) -> ApiError {
+        match e {
+            VisitChangeError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            VisitChangeError::AlreadyCancelled(_) => ApiError::Conflict(e.to_string()),
+            VisitChangeError::Record(r) => r.into(),
         }
     }
 }

@@ -24,12 +24,14 @@ pub mod idempotent;
 pub mod pages;
 pub mod people;
 pub mod receipts;
+pub mod records;
 pub mod statements;
 pub mod workspace;
 
 pub use crate::app::queries::PAGE_ITEMS_MAX;
 pub use error::{ApiError, FieldError, Problem};
 
+use crate::app::import::FileKind;
 use crate::domain::calendar::parse_date;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, MatchedPath};
@@ -38,6 +40,7 @@ use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::NaiveDate;
+use records::Operations as RecordOperations;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use std::time::Duration;
@@ -72,6 +75,8 @@ pub struct AppState {
     openapi_json: Bytes,
     /// The docs page, rendered once.
     docs_html: Bytes,
+    /// Set while a reconcile asked for by a write is waiting to start.
+    reconcile_pending: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -81,9 +86,39 @@ impl AppState {
             db,
             openapi_json: Bytes::from(openapi.to_pretty_json().unwrap_or_default()),
             docs_html: Bytes::from(docs::page(&openapi)),
+            reconcile_pending: Default::default(),
         }
     }
+
+    /// Reconciles through today in the background, soon: a burst of writes (a call-monitoring
+    /// system pushing a morning's attendances) is reconciled once, after a short pause, and never
+    /// makes a writer wait for the whole provider's books.
+    pub fn reconcile_soon(&self) {
+        use std::sync::atomic::Ordering;
+        if self.reconcile_pending.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let pending = self.reconcile_pending.clone();
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(RECONCILE_PAUSE).await;
+            pending.store(false, Ordering::SeqCst);
+            let (now, today) = now_and_today();
+            match crate::app::reconcile::reconcile(&db, today, now).await {
+                Ok(s) => tracing::info!(
+                    through = %today,
+                    posted = s.posted,
+                    reversed = s.reversed,
+                    "reconciled after a write"
+                ),
+                Err(e) => tracing::error!(error = %e, "reconciling after a write failed"),
+            }
+        });
+    }
 }
+
+/// How long a reconcile asked for by a write waits for more writes before it starts.
+const RECONCILE_PAUSE: Duration = Duration::from_millis(300);
 
 /// The OpenAPI 3.1 document of the service.
 #[derive(OpenApi)]
@@ -114,10 +149,12 @@ with the same key and body gets the original response and changes nothing."
         exceptions::of_agreement,
         exceptions::resolve,
         receipts::record,
+        records::cancel,
+        records::assign,
         auth::audit,
         auth::me,
     ),
-    modifiers(&Security),
+    modifiers(&RecordOperations, &Security),
     tags(
         (name = "health", description = "Is the service up?"),
         (name = "commissioners", description = "Councils and ICBs that pay, and their returns"),
@@ -127,6 +164,15 @@ with the same key and body gets the original response and changes nothing."
         (name = "exceptions", description = "What coordinators must see at once: missed, late or \
 short visits, unplanned attendances, weeks over plan, overspent funds"),
         (name = "receipts", description = "Money received from a commissioner or a person"),
+        (name = "workers", description = "Care workers and their DBS checks"),
+        (name = "streams", description = "An agreement's funding streams"),
+        (name = "outcomes", description = "What the person wants from their support, plan by plan"),
+        (name = "relationships", description = "Family ties between workers and the people they support"),
+        (name = "visits", description = "Support visits on the roster"),
+        (name = "attendances", description = "What was delivered: check-in and check-out"),
+        (name = "purchases", description = "Things bought from a fund"),
+        (name = "repayments", description = "Money paid back to a commissioner"),
+        (name = "earmarks", description = "Money set aside for a purpose"),
         (name = "audit", description = "Who is asking, and who changed what and when"),
     )
 )]
@@ -334,6 +380,17 @@ pub fn path_ref(what: &str, text: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::NotFound(format!("no {what} {text:?}")))
 }
 
+/// `POST /api/{kind}` for every kind the API adds one at a time but people and agreements, whose
+/// collections also list (see `router`).
+fn record_routes() -> Router<AppState> {
+    crate::app::records::API_KINDS
+        .into_iter()
+        .filter(|k| !matches!(k, FileKind::People | FileKind::Agreements))
+        .fold(Router::new(), |router, kind| {
+            router.route(&records::path_of(kind), records::route(kind))
+        })
+}
+
 /// The service's routes with their middleware: request ids (set when absent, returned always),
 /// a trace span per request, problem+json for every error, a timeout and a body limit.
 pub fn router(state: AppState) -> Router {
@@ -362,9 +419,15 @@ pub fn router(state: AppState) -> Router {
             "/api/commissioners/{ref}/returns",
             get(commissioners::council_return),
         )
-        .route("/api/people", get(people::list))
+        .route(
+            "/api/people",
+            get(people::list).merge(records::route(FileKind::People)),
+        )
         .route("/api/people/{ref}", get(people::read))
-        .route("/api/agreements", get(agreements::list))
+        .route(
+            "/api/agreements",
+            get(agreements::list).merge(records::route(FileKind::Agreements)),
+        )
         .route("/api/agreements/{ref}", get(agreements::read))
         .route(
             "/api/agreements/{ref}/statements",
@@ -386,6 +449,9 @@ pub fn router(state: AppState) -> Router {
             "/agreements/{ref}/statements/{period}",
             get(pages::statement),
         )
+        .merge(record_routes())
+        .route("/api/visits/{ref}/cancellation", post(records::cancel))
+        .route("/api/visits/{ref}/assignment", post(records::assign))
         .route("/", get(workspace::home))
         .route("/exceptions/resolution", post(workspace::resolve))
         .route(

@@ -6,28 +6,28 @@
 use crate::helpers::*;
 use serde_json::{json, Value};
 
-struct Answer {
-    status: u16,
-    headers: ::reqwest::header::HeaderMap,
-    text: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: ::reqwest::header::HeaderMap,
+    pub(crate) text: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 }
 
-struct World {
-    db: TestDb,
-    server: Server,
+pub(crate) struct World {
+    pub(crate) db: TestDb,
+    pub(crate) server: Server,
     runtime: tokio::runtime::Runtime,
-    client: ::reqwest::Client,
-    tokens: std::collections::HashMap<&'static str, String>,
+    pub(crate) client: ::reqwest::Client,
+    pub(crate) tokens: std::collections::HashMap<&'static str, String>,
 }
 
 impl World {
-    fn basic() -> World {
+    pub(crate) fn basic() -> World {
         let db = TestDb::new();
         let input = shared_dir().join("acceptance/basic/input");
         db.isf_ok(&["import", input.to_str().unwrap()]);
@@ -62,7 +62,7 @@ impl World {
         }
     }
 
-    fn send(&self, request: ::reqwest::RequestBuilder) -> Answer {
+    pub(crate) fn send(&self, request: ::reqwest::RequestBuilder) -> Answer {
         self.runtime.block_on(async {
             let response = request.send().await.expect("the server answers");
             Answer {
@@ -73,7 +73,7 @@ impl World {
         })
     }
 
-    fn get_as(&self, who: &str, path: &str) -> Answer {
+    pub(crate) fn get_as(&self, who: &str, path: &str) -> Answer {
         self.send(
             self.client
                 .get(self.server.url(path))

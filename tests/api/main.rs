@@ -5,3 +5,4 @@ mod access;
 mod cli;
 mod helpers;
 mod http;
+mod records;

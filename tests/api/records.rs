@@ -1,0 +1,343 @@
+//! Records added one at a time through the API (`POST /api/{kind}`), against a server holding the
+//! basic scenario: the import's rules, idempotency, who may add what, the ledger and exceptions.
+use crate::access::{Answer, World};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+impl World {
+    fn add_as(&self, who: &str, kind: &str, key: &str, body: &Value) -> Answer {
+        self.send(
+            self.client
+                .post(self.server.url(&format!("/api/{kind}")))
+                .bearer_auth(&self.tokens[who])
+                .header("Idempotency-Key", key)
+                .json(body),
+        )
+    }
+
+    /// Polls `path` as `who` until `done` holds of its JSON, for up to 30 s (a write's reconcile
+    /// runs in the background).
+    fn eventually(&self, who: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let answer = self.get_as(who, path);
+            assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+            let page = answer.json();
+            if done(&page) {
+                return page;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{path} never reached the expected state: {page}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+fn new_worker() -> Value {
+    json!({
+        "worker_ref": "W-NEW", "given_name": "Noor", "family_name": "Ahmed",
+        "dbs_issued_on": "2026-01-10", "dbs_barred_list_checked": "true",
+        "dbs_update_service": "false"
+    })
+}
+
+fn new_visit() -> Value {
+    json!({
+        "visit_ref": "V-NEW", "agreement_ref": "AG-ANN", "outcome_ref": "O-WASH",
+        "planned_start": "2026-03-25T18:00", "planned_end": "2026-03-25T19:00",
+        "workers_required": "1", "worker_refs": "W-NEW"
+    })
+}
+
+fn exceptions_of(page: &Value, subject: &str) -> Vec<(String, String)> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["subject_ref"] == subject)
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or_default().to_owned(),
+                e["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_coordinator_adds_a_worker_and_a_visit_and_a_retry_changes_nothing() {
+    let w = World::basic();
+    let first = w.add_as("coordinator", "workers", "k-worker", &new_worker());
+    assert_eq!(first.status, 201, "{}", first.text);
+    let body = first.json();
+    assert_eq!(body["created"], true);
+    assert_eq!(body["subject"], "worker:W-NEW");
+    assert_eq!(body["record"]["family_name"], "Ahmed");
+
+    let retry = w.add_as("coordinator", "workers", "k-worker", &new_worker());
+    assert_eq!(retry.status, 201);
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    assert_eq!(retry.text, first.text, "a retry gets the first answer");
+
+    let again = w.add_as("coordinator", "workers", "k-worker-2", &new_worker());
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.json()["created"], false);
+
+    let mut other = new_worker();
+    other["family_name"] = json!("Khan");
+    let reused = w.add_as("coordinator", "workers", "k-worker", &other);
+    assert_eq!(reused.status, 409, "{}", reused.text);
+    let edited = w.add_as("coordinator", "workers", "k-worker-3", &other);
+    assert_eq!(edited.status, 422, "an edit is refused: {}", edited.text);
+    assert_eq!(edited.json()["errors"][0]["field"], "worker_ref");
+
+    let visit = w.add_as("coordinator", "visits", "k-visit", &new_visit());
+    assert_eq!(visit.status, 201, "{}", visit.text);
+
+    let audit = w.get_as("admin", "/api/audit").json();
+    let actions: Vec<(String, String)> = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap_or_default().to_owned(),
+                e["action"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    for action in ["worker.added", "visit.added"] {
+        assert_eq!(
+            actions.iter().filter(|(_, a)| a == action).count(),
+            1,
+            "{action} once: {actions:?}"
+        );
+        assert!(actions.contains(&("coordinator".to_owned(), action.to_owned())));
+    }
+}
+
+#[test]
+fn a_bad_record_names_every_field_at_fault_and_changes_nothing() {
+    let w = World::basic();
+    let mut bad = new_visit();
+    bad["planned_end"] = json!("2026-03-25T17:00");
+    bad["worker_refs"] = json!("W-NOBODY");
+    bad["workers_required"] = json!(1);
+    let typed = w.add_as("coordinator", "visits", "k-1", &bad);
+    assert_eq!(typed.status, 422, "{}", typed.text);
+    assert_eq!(typed.json()["errors"][0]["field"], "workers_required");
+
+    bad["workers_required"] = json!("1");
+    let refused = w.add_as("coordinator", "visits", "k-1", &bad);
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    let fields: Vec<String> = refused.json()["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(fields.contains(&"planned_end".to_owned()), "{fields:?}");
+    assert!(fields.contains(&"worker_refs".to_owned()), "{fields:?}");
+
+    // Nothing was stored: not the visit, and not the key (a corrected request may reuse it).
+    let mut good = new_visit();
+    good["worker_refs"] = json!("W-DAN");
+    let added = w.add_as("coordinator", "visits", "k-1", &good);
+    assert_eq!(added.status, 201, "{}", added.text);
+    assert_eq!(added.json()["created"], true);
+}
+
+#[test]
+fn only_provider_staff_add_records_and_only_finance_adds_money() {
+    let w = World::basic();
+    for who in ["dan", "ann", "icb"] {
+        let answer = w.add_as(who, "visits", &format!("k-{who}"), &new_visit());
+        assert_eq!(answer.status, 403, "{who}: {}", answer.text);
+    }
+    let purchase = json!({
+        "purchase_ref": "PU-API", "paid_on": "2026-03-21", "agreement_ref": "AG-ANN",
+        "outcome_ref": "O-SWIM", "category": "activity", "description": "Swim pass",
+        "supplier": "Leisure centre", "amount": "12.50"
+    });
+    let coordinator = w.add_as("coordinator", "purchases", "k-p1", &purchase);
+    assert_eq!(coordinator.status, 403, "{}", coordinator.text);
+
+    let balance = |w: &World| -> String {
+        let agreement = w.get_as("finance", "/api/agreements/AG-ANN").json();
+        agreement["funds"]
+            .as_array()
+            .expect("funds")
+            .iter()
+            .find(|f| f["stream_ref"] == "ASC")
+            .expect("ASC")["balance"]
+            .as_str()
+            .expect("a decimal string")
+            .to_owned()
+    };
+    let before = balance(&w);
+    let finance = w.add_as("finance", "purchases", "k-p2", &purchase);
+    assert_eq!(finance.status, 201, "{}", finance.text);
+    let after = balance(&w);
+    let money = |s: &str| {
+        s.parse::<rust_decimal::Decimal>()
+            .expect("a decimal string")
+    };
+    assert_eq!(
+        money(&before) - money(&after),
+        money("12.50"),
+        "{before} -> {after}"
+    );
+}
+
+#[test]
+fn a_pushed_visit_and_its_attendance_reach_the_exceptions_queue() {
+    let w = World::basic();
+    assert_eq!(
+        w.add_as("coordinator", "workers", "k-w", &new_worker())
+            .status,
+        201
+    );
+    assert_eq!(
+        w.add_as("coordinator", "visits", "k-v", &new_visit())
+            .status,
+        201
+    );
+    // The visit is in the past and nobody attended: reconciled in the background, it is missed.
+    let path = "/api/exceptions?agreement=AG-ANN&limit=500";
+    w.eventually("coordinator", path, |page| {
+        exceptions_of(page, "V-NEW").contains(&("missed".to_owned(), "open".to_owned()))
+    });
+    let attendance = json!({
+        "attendance_ref": "AT-NEW", "visit_ref": "V-NEW", "person_ref": "P-ANN",
+        "worker_ref": "W-NEW", "check_in": "2026-03-25T18:01", "check_out": "2026-03-25T18:59",
+        "method": "ecm", "location_verified": "true"
+    });
+    let pushed = w.add_as("coordinator", "attendances", "k-a", &attendance);
+    assert_eq!(pushed.status, 201, "{}", pushed.text);
+    w.eventually("coordinator", path, |page| {
+        !exceptions_of(page, "V-NEW").contains(&("missed".to_owned(), "open".to_owned()))
+    });
+}
+
+fn change_as(w: &World, who: &str, visit: &str, what: &str, key: &str, body: &Value) -> Answer {
+    w.send(
+        w.client
+            .post(w.server.url(&format!("/api/visits/{visit}/{what}")))
+            .bearer_auth(&w.tokens[who])
+            .header("Idempotency-Key", key)
+            .json(body),
+    )
+}
+
+fn ann_asc_balance(w: &World) -> rust_decimal::Decimal {
+    let agreement = w.get_as("finance", "/api/agreements/AG-ANN").json();
+    agreement["funds"]
+        .as_array()
+        .expect("funds")
+        .iter()
+        .find(|f| f["stream_ref"] == "ASC")
+        .expect("ASC")["balance"]
+        .as_str()
+        .expect("a decimal string")
+        .parse()
+        .expect("a decimal")
+}
+
+#[test]
+fn a_coordinator_reassigns_and_cancels_a_visit_and_the_books_follow() {
+    let w = World::basic();
+    assert_eq!(
+        w.add_as("coordinator", "workers", "k-w", &new_worker())
+            .status,
+        201
+    );
+    assert_eq!(
+        w.add_as("coordinator", "visits", "k-v", &new_visit())
+            .status,
+        201
+    );
+    let path = "/api/exceptions?agreement=AG-ANN&limit=500";
+    w.eventually("coordinator", path, |page| {
+        exceptions_of(page, "V-NEW").contains(&("missed".to_owned(), "open".to_owned()))
+    });
+
+    // Reassigned to Dan, who is free that evening.
+    let assigned = change_as(
+        &w,
+        "coordinator",
+        "V-NEW",
+        "assignment",
+        "k-a1",
+        &json!({"worker_refs": "W-DAN"}),
+    );
+    assert_eq!(assigned.status, 200, "{}", assigned.text);
+    assert_eq!(assigned.json()["record"]["worker_refs"], "W-DAN");
+    assert_eq!(assigned.json()["created"], true);
+
+    // Dan is on V-A01 (16 March, 08:00-09:00): an overlapping visit cannot have him too.
+    let mut clash = new_visit();
+    clash["visit_ref"] = json!("V-CLASH");
+    clash["planned_start"] = json!("2026-03-16T08:30");
+    clash["planned_end"] = json!("2026-03-16T09:30");
+    clash["worker_refs"] = json!("");
+    assert_eq!(w.add_as("coordinator", "visits", "k-c", &clash).status, 201);
+    let refused = change_as(
+        &w,
+        "coordinator",
+        "V-CLASH",
+        "assignment",
+        "k-a2",
+        &json!({"worker_refs": "W-DAN"}),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    let error = &refused.json()["errors"][0];
+    assert_eq!(error["field"], "worker_refs");
+    assert!(
+        error["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("V-A01"),
+        "{error}"
+    );
+
+    // Ann cancels V-NEW eight hours ahead: short notice, so it is charged, and no longer missed.
+    let before = ann_asc_balance(&w);
+    let cancel = json!({"cancelled_at": "2026-03-25T10:00", "cancelled_by": "person"});
+    let cancelled = change_as(&w, "coordinator", "V-NEW", "cancellation", "k-x1", &cancel);
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    assert_eq!(cancelled.json()["record"]["cancelled_by"], "person");
+    w.eventually("coordinator", path, |page| {
+        !exceptions_of(page, "V-NEW").contains(&("missed".to_owned(), "open".to_owned()))
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ann_asc_balance(&w) >= before {
+        assert!(
+            Instant::now() < deadline,
+            "the cancellation was never charged"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    let again = change_as(&w, "coordinator", "V-NEW", "cancellation", "k-x2", &cancel);
+    assert_eq!(again.status, 409, "{}", again.text);
+    let delivered = change_as(&w, "coordinator", "V-A01", "cancellation", "k-x3", &cancel);
+    assert_eq!(delivered.status, 422, "{}", delivered.text);
+    let unknown = change_as(&w, "coordinator", "V-NOPE", "cancellation", "k-x4", &cancel);
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
+    let worker = change_as(
+        &w,
+        "dan",
+        "V-NEW",
+        "assignment",
+        "k-x5",
+        &json!({"worker_refs": "W-DAN"}),
+    );
+    assert_eq!(worker.status, 403, "{}", worker.text);
+
+    let audit = w.get_as("admin", "/api/audit").json().to_string();
+    for action in ["visit.assigned", "visit.cancelled"] {
+        assert!(audit.contains(action), "{action} in {audit}");
+    }
+}
