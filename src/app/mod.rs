@@ -10,5 +10,6 @@ pub mod reconcile;
 pub mod records;
 pub mod reports;
 pub mod resolutions;
+pub mod reversals;
 pub mod statements;
 pub mod workspace;

@@ -705,21 +705,45 @@ pub async fn write_import<C: TransactionTrait>(
 
 /// Every ledger transaction with its postings and service lines, in id order.
 pub async fn load_ledger<C: ConnectionTrait>(db: &C) -> Result<Vec<Transaction>, DbError> {
-    load_ledger_with(db, true).await
+    load_ledger_with(db, true, None).await
 }
 
 /// Every ledger transaction with its postings but without service lines (returns and the journal
 /// need only the money).
 pub async fn load_ledger_money<C: ConnectionTrait>(db: &C) -> Result<Vec<Transaction>, DbError> {
-    load_ledger_with(db, false).await
+    load_ledger_with(db, false, None).await
+}
+
+/// The transactions about one subject (`purchase:PU-001`), with their postings, in id order.
+pub async fn ledger_of_subject<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+) -> Result<Vec<Transaction>, DbError> {
+    load_ledger_with(db, false, Some(subject)).await
 }
 
 async fn load_ledger_with<C: ConnectionTrait>(
     db: &C,
     with_lines: bool,
+    subject: Option<&str>,
 ) -> Result<Vec<Transaction>, DbError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut transactions = ledger_transactions::Entity::find();
+    let mut posting_rows = ledger_postings::Entity::find();
+    if let Some(subject) = subject {
+        transactions = transactions.filter(ledger_transactions::Column::Subject.eq(subject));
+        posting_rows = posting_rows.filter(
+            ledger_postings::Column::TransactionId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(ledger_transactions::Column::Id)
+                    .from(ledger_transactions::Entity)
+                    .and_where(ledger_transactions::Column::Subject.eq(subject))
+                    .to_owned(),
+            ),
+        );
+    }
     let mut postings: HashMap<i64, Vec<Posting>> = HashMap::new();
-    for p in ledger_postings::Entity::find()
+    for p in posting_rows
         .order_by_asc(ledger_postings::Column::TransactionId)
         .order_by_asc(ledger_postings::Column::PostingNo)
         .all(db)
@@ -769,7 +793,7 @@ async fn load_ledger_with<C: ConnectionTrait>(
             });
     }
     let mut out = Vec::new();
-    for t in ledger_transactions::Entity::find()
+    for t in transactions
         .order_by_asc(ledger_transactions::Column::Id)
         .all(db)
         .await?

@@ -13,6 +13,7 @@
 use crate::app::queries::QueryError;
 use crate::app::receipts::{FieldProblem, ReceiptError};
 use crate::app::records::{RecordError, VisitChangeError};
+use crate::app::reversals::ReversalError;
 use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::Request;
@@ -301,6 +302,21 @@ impl From<VisitChangeError> for ApiError {
             VisitChangeError::NotFound(_) => ApiError::NotFound(e.to_string()),
             VisitChangeError::AlreadyCancelled(_) => ApiError::Conflict(e.to_string()),
             VisitChangeError::Record(r) => r.into(),
+        }
+    }
+}
+
+impl From<ReversalError> for ApiError {
+    fn from(e: ReversalError) -> ApiError {
+        match e {
+            ReversalError::Invalid(problems) => ApiError::Validation {
+                detail: format!("the correction has {} problem(s)", problems.len()),
+                errors: problems.into_iter().map(FieldError::from).collect(),
+            },
+            ReversalError::AlreadyReversed(..) => ApiError::Conflict(e.to_string()),
+            ReversalError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
+            ReversalError::Forbidden(_) => ApiError::Forbidden(e.to_string()),
+            ReversalError::Db(d) => ApiError::Internal(d.into()),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod pages;
 pub mod people;
 pub mod receipts;
 pub mod records;
+pub mod reversals;
 pub mod statements;
 pub mod workspace;
 
@@ -151,6 +152,7 @@ with the same key and body gets the original response and changes nothing."
         receipts::record,
         records::cancel,
         records::assign,
+        reversals::record,
         auth::audit,
         auth::me,
     ),
@@ -173,6 +175,7 @@ short visits, unplanned attendances, weeks over plan, overspent funds"),
         (name = "purchases", description = "Things bought from a fund"),
         (name = "repayments", description = "Money paid back to a commissioner"),
         (name = "earmarks", description = "Money set aside for a purpose"),
+        (name = "reversals", description = "Corrections: a reversal names the transaction it reverses and why"),
         (name = "audit", description = "Who is asking, and who changed what and when"),
     )
 )]
@@ -443,6 +446,7 @@ pub fn router(state: AppState) -> Router {
             post(exceptions::resolve),
         )
         .route("/api/receipts", post(receipts::record))
+        .route("/api/reversals", post(reversals::record))
         .route("/api/audit", get(auth::audit))
         .route("/api/me", get(auth::me))
         .route(

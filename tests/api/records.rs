@@ -341,3 +341,79 @@ fn a_coordinator_reassigns_and_cancels_a_visit_and_the_books_follow() {
         assert!(audit.contains(action), "{action} in {audit}");
     }
 }
+
+#[test]
+fn finance_reverses_a_purchase_once_with_a_reason_the_statement_shows() {
+    let w = World::basic();
+    let reverse_as = |who: &str, key: &str, body: &Value| -> Answer {
+        w.send(
+            w.client
+                .post(w.server.url("/api/reversals"))
+                .bearer_auth(&w.tokens[who])
+                .header("Idempotency-Key", key)
+                .json(body),
+        )
+    };
+    let body = json!({"reverses": "purchase:PU-001", "reason": "paid from the wrong fund"});
+    assert_eq!(reverse_as("coordinator", "k-0", &body).status, 403);
+
+    let before = ann_asc_balance(&w);
+    let reversed = reverse_as("finance", "k-1", &body);
+    assert_eq!(reversed.status, 201, "{}", reversed.text);
+    let answer = reversed.json();
+    assert_eq!(answer["reverses"], "purchase:PU-001");
+    assert!(answer["description"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("paid from the wrong fund"));
+    let money = |s: &str| s.parse::<rust_decimal::Decimal>().expect("a decimal");
+    assert_eq!(
+        ann_asc_balance(&w) - before,
+        money("18.47"),
+        "the purchase is given back"
+    );
+
+    let replay = reverse_as("finance", "k-1", &body);
+    assert_eq!(replay.status, 201);
+    assert_eq!(replay.text, reversed.text);
+    let twice = reverse_as("finance", "k-2", &body);
+    assert_eq!(twice.status, 409, "{}", twice.text);
+    assert_eq!(
+        ann_asc_balance(&w) - before,
+        money("18.47"),
+        "reversed once only"
+    );
+
+    for (bad, field) in [
+        (
+            json!({"reverses": "visit:V-A01", "reason": "x"}),
+            "reverses",
+        ),
+        (
+            json!({"reverses": "purchase:PU-NOPE", "reason": "x"}),
+            "reverses",
+        ),
+        (
+            json!({"reverses": "purchase:PU-002", "reason": ""}),
+            "reason",
+        ),
+    ] {
+        let refused = reverse_as("finance", &format!("k-{bad}"), &bad);
+        assert_eq!(refused.status, 422, "{bad}: {}", refused.text);
+        assert_eq!(refused.json()["errors"][0]["field"], field, "{bad}");
+    }
+
+    let date = answer["date"].as_str().expect("a date").to_owned();
+    let statement = w
+        .get_as(
+            "ann",
+            &format!("/api/agreements/AG-ANN/statements?from={date}&to={date}"),
+        )
+        .text;
+    assert!(
+        statement.contains("paid from the wrong fund"),
+        "the budget holder sees the correction and why: {statement}"
+    );
+    let audit = w.get_as("admin", "/api/audit").json().to_string();
+    assert!(audit.contains("transaction.reversed"), "{audit}");
+}
