@@ -10,6 +10,7 @@ mod m20261122_000001_schema;
 mod m20261122_000002_exceptions;
 mod m20261122_000003_accounts;
 mod m20261122_000004_fund_index;
+mod m20261123_000005_unplanned_approvals;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_exceptions::Migration),
             Box::new(m20261122_000003_accounts::Migration),
             Box::new(m20261122_000004_fund_index::Migration),
+            Box::new(m20261123_000005_unplanned_approvals::Migration),
         ]
     }
 }

@@ -16,6 +16,8 @@ pub struct CostedVisit<'w> {
     pub outcome: Outcome,
     pub date: NaiveDate,
     pub costing: VisitCosting,
+    /// An approved unplanned attendance costed as a visit (`visit.visit_ref` is the attendance's).
+    pub unplanned: bool,
 }
 
 /// Why the world's visits cannot be costed.
@@ -67,6 +69,13 @@ pub fn cost_visits_of<'w>(
             world.visits.values().collect()
         }
     };
+    // Approved unplanned attendances are costed like visits (DOMAIN.md §6: charged once approved).
+    visits.extend(
+        world
+            .approved_unplanned
+            .values()
+            .filter(|v| agreement_ref.is_none_or(|a| v.agreement_ref == a)),
+    );
     let mut out = Vec::with_capacity(visits.len());
     visits.sort_by(|a, b| (a.planned_start, &a.visit_ref).cmp(&(b.planned_start, &b.visit_ref)));
     for visit in visits {
@@ -91,9 +100,23 @@ pub fn cost_visits_of<'w>(
             .and_then(|s| world.rates.get(&s.commissioner_ref))
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let facts: Vec<AttendanceFacts> = by_visit
-            .get(visit.visit_ref.as_str())
-            .map(|atts| {
+        let unplanned = world
+            .approved_unplanned
+            .get(&visit.visit_ref)
+            .is_some_and(|v| std::ptr::eq(v, visit));
+        let own;
+        let attendances = if unplanned {
+            own = world
+                .attendances
+                .get(&visit.visit_ref)
+                .into_iter()
+                .collect();
+            Some(&own)
+        } else {
+            by_visit.get(visit.visit_ref.as_str())
+        };
+        let facts: Vec<AttendanceFacts> = attendances
+            .map(|atts: &Vec<&crate::domain::model::Attendance>| {
                 atts.iter()
                     .map(|a| AttendanceFacts {
                         worker_ref: a.worker_ref.clone(),
@@ -123,6 +146,7 @@ pub fn cost_visits_of<'w>(
             outcome,
             date,
             costing,
+            unplanned,
         });
     }
     Ok(out)

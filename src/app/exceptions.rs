@@ -108,7 +108,13 @@ pub fn current_exceptions(
     let mut delivered_by_week: HashMap<(&str, NaiveDate), Decimal> = HashMap::default();
     for c in &costed {
         let v = c.visit;
-        for kind in &c.costing.exceptions {
+        // An approved unplanned attendance already had its say as an `unplanned` exception.
+        let kinds = if c.unplanned {
+            &[][..]
+        } else {
+            &c.costing.exceptions[..]
+        };
+        for kind in kinds {
             let detail = format!("visit {} on {} ({})", v.visit_ref, c.date, c.outcome.title);
             out.push(record(
                 *kind,

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod costing;
 pub mod exceptions;
+pub mod idempotent;
 pub mod import;
 pub mod queries;
 pub mod receipts;

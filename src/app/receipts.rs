@@ -11,8 +11,9 @@
 //! response given are stored in the same database transaction as the receipt: a retry with the same
 //! request gets the stored response back and changes nothing; the same key with another request is
 //! refused. Validation failures store nothing, so a corrected request may reuse its key.
+use super::idempotent::{commit_with_reply, prior, Prior};
 use super::import::{money_transactions, NewRows};
-use crate::db::idempotency::{self, StoredResponse};
+use crate::db::idempotency;
 use crate::db::{self, DbError};
 use crate::domain::access::{Action, Principal};
 use crate::domain::calendar::{parse_date, Instant};
@@ -23,7 +24,6 @@ use crate::domain::refs::{IdempotencyKey, Ref};
 use crate::domain::world::World;
 use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use sha2::{Digest, Sha256};
 
 /// How many times a receipt is attempted when a concurrent writer took its key or ref first: the
 /// second attempt sees the other writer's work and answers as a replay or a repeat.
@@ -46,26 +46,18 @@ impl ReceiptInput {
     /// (absent and empty alike), so two requests share a fingerprint exactly when their fields are
     /// equal, whatever the order or spacing of the JSON they came in.
     pub fn fingerprint(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(b"receipt/v1\n");
-        for (name, value) in [
-            ("receipt_ref", &self.receipt_ref),
-            ("received_on", &self.received_on),
-            ("payer", &self.payer),
-            ("agreement_ref", &self.agreement_ref),
-            ("stream_ref", &self.stream_ref),
-            ("amount", &self.amount),
-        ] {
-            let value = value.as_deref().unwrap_or_default();
-            hasher.update(format!("{name}:{}:", value.len()).as_bytes());
-            hasher.update(value.as_bytes());
-            hasher.update(b"\n");
-        }
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        super::idempotent::fingerprint(
+            "receipt/v1",
+            [
+                ("receipt_ref", &self.receipt_ref),
+                ("received_on", &self.received_on),
+                ("payer", &self.payer),
+                ("agreement_ref", &self.agreement_ref),
+                ("stream_ref", &self.stream_ref),
+                ("amount", &self.amount),
+            ]
+            .map(|(name, value)| (name, value.as_deref().unwrap_or_default())),
+        )
     }
 }
 
@@ -353,14 +345,10 @@ async fn record_receipt_once(
     // Everything below reads and writes through one transaction, so the key and the receipt are
     // stored together or not at all (and SQLite's single connection is never asked for twice).
     let txn = db.begin().await.map_err(DbError::from)?;
-    if let Some(stored) = idempotency::find(&txn, key).await? {
-        if stored.request_hash != request_hash {
-            return Err(ReceiptError::KeyReused);
-        }
-        return Ok(ReceiptReply::Replayed(Reply {
-            status: stored.status,
-            body: stored.body,
-        }));
+    match prior(&txn, key, &request_hash).await? {
+        Prior::Unused => {}
+        Prior::Replay(reply) => return Ok(ReceiptReply::Replayed(reply)),
+        Prior::OtherRequest => return Err(ReceiptError::KeyReused),
     }
     // Only what this receipt is checked against: its agreement with its streams, and any receipt
     // already held under its ref (a receipt never needs the rest of the provider's records).
@@ -408,18 +396,7 @@ async fn record_receipt_once(
         receipt,
     };
     let reply = render(&recorded);
-    idempotency::insert(
-        &txn,
-        key,
-        &StoredResponse {
-            request_hash,
-            status: reply.status,
-            body: reply.body.clone(),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await.map_err(DbError::from)?;
+    commit_with_reply(txn, key, request_hash, &reply, now).await?;
     Ok(ReceiptReply::Fresh(reply))
 }
 

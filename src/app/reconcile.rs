@@ -54,11 +54,18 @@ fn due_through(world: &World, through: NaiveDate) -> Result<Vec<Due>, CostingErr
         let amounts: Vec<_> = costed.costing.lines.iter().map(|l| l.amount).collect();
         let what = if costed.costing.charged_cancellation {
             "cancelled at short notice"
+        } else if costed.unplanned {
+            "delivered unplanned, approved"
         } else {
             "delivered"
         };
+        let subject = if costed.unplanned {
+            format!("unplanned:{}", visit.visit_ref)
+        } else {
+            format!("visit:{}", visit.visit_ref)
+        };
         due.push(Due {
-            subject: format!("visit:{}", visit.visit_ref),
+            subject,
             agreement_ref: visit.agreement_ref.clone(),
             date: costed.date,
             description: format!(
@@ -121,7 +128,10 @@ fn standing(ledger: &[Transaction]) -> Standing<'_> {
     let mut history: HashMap<&str, usize> = HashMap::default();
     let mut standing = HashMap::default();
     for t in ledger {
-        if !(t.subject.starts_with("visit:") || t.subject.starts_with("fee:")) {
+        if !["visit:", "unplanned:", "fee:"]
+            .iter()
+            .any(|owned| t.subject.starts_with(owned))
+        {
             continue;
         }
         *history.entry(t.subject.as_str()).or_default() += 1;

@@ -10,15 +10,15 @@
 //! The check reads the provider's whole records, because a visit is checked against every visit of
 //! its workers (no double-booking) and an attendance against its visit's other attendances; at 2,000
 //! people that is about a second per write (see the README's benchmarks).
+use super::idempotent::{commit_with_reply, fingerprint, prior, Prior};
 use super::import::{check_files, money_transactions, FileKind};
 use super::receipts::{FieldProblem, ReceiptReply, Reply};
-use crate::db::idempotency::{self, StoredResponse};
+use crate::db::idempotency;
 use crate::db::{self, DbError};
 use crate::domain::access::{Action, Principal};
 use crate::domain::calendar::Instant;
 use crate::domain::refs::IdempotencyKey;
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use sha2::{Digest, Sha256};
 
 /// How many times a write is attempted when a concurrent writer took its key or ref first.
 const ATTEMPTS_MAX: usize = 2;
@@ -73,15 +73,10 @@ impl RecordInput {
     /// SHA-256 (hex) of the canonical form: the kind, then every column in the file's order with
     /// its value length-prefixed, so two requests share a fingerprint exactly when they say the same.
     pub fn fingerprint(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(format!("record/v1\n{}\n", self.kind.file_name()).as_bytes());
-        for column in self.kind.columns() {
-            let value = self.value(column);
-            hasher.update(format!("{column}:{}:", value.len()).as_bytes());
-            hasher.update(value.as_bytes());
-            hasher.update(b"\n");
-        }
-        hex::encode(hasher.finalize())
+        fingerprint(
+            &format!("record/v1\n{}", self.kind.file_name()),
+            self.kind.columns().iter().map(|c| (*c, self.value(c))),
+        )
     }
 
     /// The record as a one-row file of its kind.
@@ -173,14 +168,10 @@ async fn record_once(
 ) -> Result<ReceiptReply, RecordError> {
     let request_hash = input.fingerprint();
     let txn = db.begin().await.map_err(DbError::from)?;
-    if let Some(stored) = idempotency::find(&txn, key).await? {
-        if stored.request_hash != request_hash {
-            return Err(RecordError::KeyReused);
-        }
-        return Ok(ReceiptReply::Replayed(Reply {
-            status: stored.status,
-            body: stored.body,
-        }));
+    match prior(&txn, key, &request_hash).await? {
+        Prior::Unused => {}
+        Prior::Replay(reply) => return Ok(ReceiptReply::Replayed(reply)),
+        Prior::OtherRequest => return Err(RecordError::KeyReused),
     }
     let csv = input.as_csv();
     let mut world = db::load_world(&txn).await?;
@@ -213,18 +204,7 @@ async fn record_once(
         input: input.clone(),
         created,
     });
-    idempotency::insert(
-        &txn,
-        key,
-        &StoredResponse {
-            request_hash,
-            status: reply.status,
-            body: reply.body.clone(),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await.map_err(DbError::from)?;
+    commit_with_reply(txn, key, request_hash, &reply, now).await?;
     Ok(ReceiptReply::Fresh(reply))
 }
 
@@ -265,21 +245,22 @@ impl VisitChange {
     }
 
     fn fingerprint(&self, visit_ref: &str) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(format!("visit-change/v1\n{visit_ref}\n{}\n", self.word()).as_bytes());
-        let fields: Vec<&str> = match self {
+        let tag = format!("visit-change/v1\n{visit_ref}\n{}", self.word());
+        match self {
             VisitChange::Cancel {
                 cancelled_at,
                 cancelled_by,
-            } => vec![cancelled_at, cancelled_by],
-            VisitChange::Assign { worker_refs } => vec![worker_refs],
-        };
-        for value in fields {
-            hasher.update(format!("{}:", value.len()).as_bytes());
-            hasher.update(value.as_bytes());
-            hasher.update(b"\n");
+            } => fingerprint(
+                &tag,
+                [
+                    ("cancelled_at", cancelled_at.as_str()),
+                    ("cancelled_by", cancelled_by.as_str()),
+                ],
+            ),
+            VisitChange::Assign { worker_refs } => {
+                fingerprint(&tag, [("worker_refs", worker_refs.as_str())])
+            }
         }
-        hex::encode(hasher.finalize())
     }
 }
 
@@ -340,14 +321,10 @@ pub async fn change_visit(
     let key = &key.owned_by(&viewer.username);
     let request_hash = change.fingerprint(visit_ref);
     let txn = db.begin().await.map_err(DbError::from)?;
-    if let Some(stored) = idempotency::find(&txn, key).await? {
-        if stored.request_hash != request_hash {
-            return Err(RecordError::KeyReused.into());
-        }
-        return Ok(ReceiptReply::Replayed(Reply {
-            status: stored.status,
-            body: stored.body,
-        }));
+    match prior(&txn, key, &request_hash).await? {
+        Prior::Unused => {}
+        Prior::Replay(reply) => return Ok(ReceiptReply::Replayed(reply)),
+        Prior::OtherRequest => return Err(RecordError::KeyReused.into()),
     }
     let mut world = db::load_world(&txn).await?;
     let Some(held) = world.visits.remove(visit_ref) else {
@@ -425,18 +402,7 @@ pub async fn change_visit(
         },
         created,
     });
-    idempotency::insert(
-        &txn,
-        key,
-        &StoredResponse {
-            request_hash,
-            status: reply.status,
-            body: reply.body.clone(),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await.map_err(DbError::from)?;
+    commit_with_reply(txn, key, request_hash, &reply, now).await?;
     Ok(ReceiptReply::Fresh(reply))
 }
 

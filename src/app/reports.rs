@@ -618,7 +618,11 @@ pub fn statement(
             }
             TransactionKind::Service => {
                 for l in &t.lines {
-                    let visit = world.visits.get(&l.visit_ref);
+                    let visit = if t.subject.starts_with("unplanned:") {
+                        world.approved_unplanned.get(&l.visit_ref)
+                    } else {
+                        world.visits.get(&l.visit_ref)
+                    };
                     let start = visit.map_or(0, |v| v.planned_start.timestamp());
                     let outcome_ref = visit.map(|v| v.outcome_ref.clone()).unwrap_or_default();
                     let support = visit

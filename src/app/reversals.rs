@@ -5,8 +5,8 @@
 //!
 //! Visit costs and fees are not reversed by hand: reconciliation owns them, and it reverses and
 //! reposts them itself when the visit, attendance or agreement behind them is corrected.
+use super::idempotent::{commit_with_reply, fingerprint, prior, Prior};
 use super::receipts::{FieldProblem, ReceiptReply, Reply};
-use crate::db::idempotency::{self, StoredResponse};
 use crate::db::{self, DbError};
 use crate::domain::access::{Action, Principal};
 use crate::domain::calendar::Instant;
@@ -14,7 +14,6 @@ use crate::domain::ledger::{Entry, Transaction, TransactionKind};
 use crate::domain::refs::{IdempotencyKey, Ref};
 use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use sha2::{Digest, Sha256};
 
 /// The longest reason a correction may give.
 pub const REASON_CHARS_MAX: usize = 500;
@@ -32,15 +31,13 @@ pub struct ReversalInput {
 
 impl ReversalInput {
     fn fingerprint(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(b"reversal/v1\n");
-        for value in [&self.reverses, &self.reason] {
-            let value = value.as_deref().unwrap_or_default();
-            hasher.update(format!("{}:", value.len()).as_bytes());
-            hasher.update(value.as_bytes());
-            hasher.update(b"\n");
-        }
-        hex::encode(hasher.finalize())
+        fingerprint(
+            "reversal/v1",
+            [
+                ("reverses", self.reverses.as_deref().unwrap_or_default()),
+                ("reason", self.reason.as_deref().unwrap_or_default()),
+            ],
+        )
     }
 }
 
@@ -148,14 +145,10 @@ pub async fn reverse(
     let key = &key.owned_by(&viewer.username);
     let request_hash = input.fingerprint();
     let txn = db.begin().await.map_err(DbError::from)?;
-    if let Some(stored) = idempotency::find(&txn, key).await? {
-        if stored.request_hash != request_hash {
-            return Err(ReversalError::KeyReused);
-        }
-        return Ok(ReceiptReply::Replayed(Reply {
-            status: stored.status,
-            body: stored.body,
-        }));
+    match prior(&txn, key, &request_hash).await? {
+        Prior::Unused => {}
+        Prior::Replay(reply) => return Ok(ReceiptReply::Replayed(reply)),
+        Prior::OtherRequest => return Err(ReversalError::KeyReused),
     }
     let (subject, reason) = check_reversal(input).map_err(ReversalError::Invalid)?;
     let history = db::ledger_of_subject(&txn, &subject).await?;
@@ -196,18 +189,7 @@ pub async fn reverse(
         original,
         reason,
     });
-    idempotency::insert(
-        &txn,
-        key,
-        &StoredResponse {
-            request_hash,
-            status: reply.status,
-            body: reply.body.clone(),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await.map_err(DbError::from)?;
+    commit_with_reply(txn, key, request_hash, &reply, now).await?;
     Ok(ReceiptReply::Fresh(reply))
 }
 

@@ -11,7 +11,7 @@ use crate::domain::ledger::{fund_balance, Account};
 use crate::domain::money::Pence;
 use crate::domain::plan::{review_due, ReviewDue};
 use crate::domain::roster::dbs_lapse_warning;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use sea_orm::DatabaseConnection;
 
 /// How many open exceptions the queue shows at once (the API lists them all).
@@ -173,5 +173,236 @@ pub async fn dashboard(
         reviews,
         queue: open,
         open_total,
+    })
+}
+
+/// How far either side of today the person page lists visits.
+pub const PERSON_VISIT_DAYS: i64 = 14;
+/// How many of an agreement's latest transactions the person page lists.
+pub const PERSON_LEDGER_ROWS_MAX: usize = 30;
+
+/// One outcome of the plan in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeRow {
+    pub outcome_ref: String,
+    pub title: String,
+    pub support: String,
+    pub stream_ref: String,
+    pub weekly_hours: String,
+}
+
+/// One transaction on an agreement's funds: money in is positive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerRow {
+    pub date: NaiveDate,
+    pub kind: String,
+    pub description: String,
+    pub amount: Pence,
+}
+
+/// One visit near today, with what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitRow {
+    pub visit_ref: String,
+    pub start: String,
+    pub end: String,
+    pub outcome: String,
+    pub workers: String,
+    pub status: String,
+}
+
+/// One agreement of the person, as their page shows it.
+#[derive(Debug, Clone)]
+pub struct AgreementView {
+    pub agreement_ref: String,
+    pub live: bool,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub plan_version: Option<i64>,
+    pub outcomes: Vec<OutcomeRow>,
+    pub funds: Vec<FundRow>,
+    pub ledger: Vec<LedgerRow>,
+    pub visits: Vec<VisitRow>,
+    /// Months with a statement to read, newest first (`YYYY-MM`).
+    pub statement_months: Vec<String>,
+}
+
+/// The person page: who they are and, for each agreement, plan, funds, ledger, visits, statements.
+#[derive(Debug, Clone)]
+pub struct PersonView {
+    pub today: NaiveDate,
+    pub person_ref: String,
+    pub name: String,
+    pub communication_format: String,
+    pub decision_maker: String,
+    pub representative_name: Option<String>,
+    pub agreements: Vec<AgreementView>,
+}
+
+/// The person page for provider staff (anyone else is refused for their role).
+pub async fn person_page(
+    db: &DatabaseConnection,
+    viewer: &Principal,
+    person_ref: &str,
+    today: NaiveDate,
+) -> Result<PersonView, QueryError> {
+    use crate::domain::calendar::{local_date, local_hhmm};
+    if !viewer.is_provider_staff() {
+        return Err(QueryError::Forbidden {
+            role: viewer.role.word().to_owned(),
+            what: "see a person's page",
+        });
+    }
+    let world = db::load_world(db).await?;
+    let Some(person) = world.people.get(person_ref) else {
+        return Err(QueryError::NotFound {
+            what: "person",
+            reference: person_ref.to_owned(),
+        });
+    };
+    let ledger = db::load_ledger_money(db).await?;
+    let by_agreement = ledger_by_agreement(&ledger);
+    let none = Vec::new();
+    let mut agreements = Vec::new();
+    for agreement in world.agreements_of(person_ref) {
+        let a = &agreement.agreement_ref;
+        let plan = world.plan(a);
+        let on = if agreement.is_live_on(today) {
+            today
+        } else {
+            agreement
+                .end_date
+                .unwrap_or(agreement.start_date)
+                .min(today)
+        };
+        let outcomes = plan
+            .outcomes_on(on)
+            .iter()
+            .map(|o| OutcomeRow {
+                outcome_ref: o.outcome_ref.clone(),
+                title: o.title.clone(),
+                support: o.support_type.plain(),
+                stream_ref: o.stream_ref.clone(),
+                weekly_hours: o.weekly_hours.normalize().to_string(),
+            })
+            .collect();
+        let mine = by_agreement.get(a.as_str()).unwrap_or(&none);
+        let dated: Vec<_> = mine
+            .iter()
+            .copied()
+            .filter(|t| t.entry.date <= today)
+            .collect();
+        let mut funds = Vec::new();
+        for stream in world.streams_of(a) {
+            let fund = Account::fund(a, &stream.stream_ref);
+            let balance = fund_balance(dated.iter().flat_map(|t| t.entry.postings.iter()), &fund);
+            let (earmarked, returnable) = stream_surplus(&world, &dated, stream, balance, today);
+            funds.push(FundRow {
+                agreement_ref: a.clone(),
+                person_ref: person_ref.to_owned(),
+                person: String::new(),
+                stream_ref: stream.stream_ref.clone(),
+                commissioner_ref: stream.commissioner_ref.clone(),
+                balance,
+                earmarked,
+                available: balance - earmarked,
+                returnable,
+            });
+        }
+        let ledger = dated
+            .iter()
+            .rev()
+            .take(PERSON_LEDGER_ROWS_MAX)
+            .map(|t| LedgerRow {
+                date: t.entry.date,
+                kind: t.entry.kind.word().to_owned(),
+                description: t.description.clone(),
+                // A fund's balance is the negated sum of its postings: money in is credit.
+                amount: -t
+                    .entry
+                    .postings
+                    .iter()
+                    .filter(|p| matches!(&p.account, Account::Fund { agreement_ref, .. } if agreement_ref == a))
+                    .map(|p| p.amount)
+                    .sum::<Pence>(),
+            })
+            .collect();
+        let window = (today - chrono::Duration::days(PERSON_VISIT_DAYS))
+            ..=(today + chrono::Duration::days(PERSON_VISIT_DAYS));
+        let mut near: Vec<&crate::domain::model::Visit> = world
+            .visit_refs_of(a)
+            .iter()
+            .filter_map(|v| world.visits.get(v))
+            .filter(|v| window.contains(&local_date(v.planned_start)))
+            .collect();
+        near.sort_by_key(|v| (v.planned_start, v.visit_ref.clone()));
+        let visits = near
+            .into_iter()
+            .map(|v| {
+                let date = local_date(v.planned_start);
+                let attended = !world.attendance_refs_of(&v.visit_ref).is_empty();
+                let status = match (&v.cancellation, attended) {
+                    (Some(c), _) => format!("cancelled by the {}", c.by.word()),
+                    (None, true) => "attended".to_owned(),
+                    (None, false) if local_date(v.planned_end) < today => "missed".to_owned(),
+                    (None, false) => "planned".to_owned(),
+                };
+                VisitRow {
+                    visit_ref: v.visit_ref.clone(),
+                    start: format!(
+                        "{} {}",
+                        date.format("%a %-d %b"),
+                        local_hhmm(v.planned_start)
+                    ),
+                    end: local_hhmm(v.planned_end),
+                    outcome: plan
+                        .outcome_on(&v.outcome_ref, date)
+                        .map_or_else(|| v.outcome_ref.clone(), |o| o.title.clone()),
+                    workers: if v.worker_refs.is_empty() {
+                        "not assigned".to_owned()
+                    } else {
+                        v.worker_refs.join(", ")
+                    },
+                    status,
+                }
+            })
+            .collect();
+        let mut statement_months = Vec::new();
+        let mut month = today.with_day(1).unwrap_or(today);
+        let first = agreement
+            .start_date
+            .with_day(1)
+            .unwrap_or(agreement.start_date);
+        while month >= first && statement_months.len() < 12 {
+            statement_months.push(month.format("%Y-%m").to_string());
+            month = month
+                .pred_opt()
+                .and_then(|d| d.with_day(1))
+                .unwrap_or(first - chrono::Duration::days(1));
+        }
+        agreements.push(AgreementView {
+            agreement_ref: a.clone(),
+            live: agreement.is_live_on(today),
+            start_date: agreement.start_date,
+            end_date: agreement.end_date,
+            plan_version: plan.version_in_force(on),
+            outcomes,
+            funds,
+            ledger,
+            visits,
+            statement_months,
+        });
+    }
+    Ok(PersonView {
+        today,
+        person_ref: person_ref.to_owned(),
+        name: match &person.family_name {
+            Some(f) => format!("{} {f}", person.given_name),
+            None => person.given_name.clone(),
+        },
+        communication_format: person.communication_format.word().replace('_', " "),
+        decision_maker: person.decision_maker.word().replace('_', " "),
+        representative_name: person.representative_name.clone(),
+        agreements,
     })
 }

@@ -417,6 +417,26 @@ pub mod idempotency_keys {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod unplanned_approvals {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "unplanned_approvals")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub attendance_ref: String,
+        pub outcome_ref: String,
+        pub approved_by: String,
+        pub approved_at: DateTimeUtc,
+        pub note: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod exceptions {
     use sea_orm::entity::prelude::*;
 

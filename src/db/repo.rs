@@ -347,6 +347,14 @@ pub async fn load_world<C: ConnectionTrait>(db: &C) -> Result<World, DbError> {
         };
         world.earmarks.insert(m.earmark_ref, e);
     }
+    for m in unplanned_approvals::Entity::find().all(db).await? {
+        if world
+            .approve_unplanned(&m.attendance_ref, &m.outcome_ref)
+            .is_none()
+        {
+            return Err(corrupt("unplanned approval", &m.attendance_ref));
+        }
+    }
     Ok(world)
 }
 
@@ -827,6 +835,28 @@ pub async fn update_visit<C: ConnectionTrait>(db: &C, visit: &Visit) -> Result<(
         ..Default::default()
     }
     .update(db)
+    .await?;
+    Ok(())
+}
+
+/// Stores the approval of an unplanned attendance.
+pub async fn insert_unplanned_approval<C: ConnectionTrait>(
+    db: &C,
+    attendance_ref: &str,
+    outcome_ref: &str,
+    approved_by: &str,
+    note: &str,
+    now: Instant,
+) -> Result<(), DbError> {
+    unplanned_approvals::Model {
+        attendance_ref: attendance_ref.to_owned(),
+        outcome_ref: outcome_ref.to_owned(),
+        approved_by: approved_by.to_owned(),
+        approved_at: now,
+        note: note.to_owned(),
+    }
+    .into_active_model()
+    .insert(db)
     .await?;
     Ok(())
 }

@@ -32,6 +32,9 @@ pub struct World {
     pub purchases: HashMap<String, Purchase>,
     pub repayments: HashMap<String, Repayment>,
     pub earmarks: HashMap<String, Earmark>,
+    /// Approved unplanned attendances, by attendance ref, each as the visit it is costed as: the
+    /// approved outcome, planned as delivered, one worker. Never part of an import's checks.
+    pub approved_unplanned: HashMap<String, Visit>,
     /// Read indexes, built on first use by reports (a world being imported into never uses them).
     index: ReadIndex,
 }
@@ -145,6 +148,31 @@ impl World {
         date: chrono::NaiveDate,
     ) -> Option<&Agreement> {
         self.agreements_of(person_ref).find(|a| a.is_live_on(date))
+    }
+
+    /// Records the approval of the unplanned attendance `attendance_ref` for `outcome_ref`: from
+    /// then on it is costed as a visit of the person's agreement live on its check-in date, planned
+    /// as delivered. None when the attendance is unknown, planned, or on no live agreement.
+    pub fn approve_unplanned(&mut self, attendance_ref: &str, outcome_ref: &str) -> Option<&Visit> {
+        let a = self.attendances.get(attendance_ref)?;
+        if a.visit_ref.is_some() {
+            return None;
+        }
+        let date = crate::domain::calendar::local_date(a.check_in);
+        let agreement = self.live_agreement_of(&a.person_ref, date)?;
+        let visit = Visit {
+            visit_ref: a.attendance_ref.clone(),
+            agreement_ref: agreement.agreement_ref.clone(),
+            outcome_ref: outcome_ref.to_owned(),
+            planned_start: a.check_in,
+            planned_end: a.check_out,
+            workers_required: 1,
+            worker_refs: vec![a.worker_ref.clone()],
+            cancellation: None,
+        };
+        self.approved_unplanned
+            .insert(attendance_ref.to_owned(), visit);
+        self.approved_unplanned.get(attendance_ref)
     }
 
     /// The commissioner funding a stream.

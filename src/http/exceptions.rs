@@ -472,6 +472,121 @@ pub async fn resolve(
     }
 }
 
+/// An approval of an unplanned attendance.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome_ref": "O-WASH", "note": "Ann rang at 7; her carer came early as agreed"}))]
+pub struct ApprovalRequest {
+    /// The outcome the care served, in the plan in force on the attendance's date.
+    #[schema(example = "O-WASH", max_length = 40)]
+    pub outcome_ref: String,
+    /// Why it is approved: 1 to 2,000 characters, kept with the exception it resolves.
+    #[schema(max_length = 2000)]
+    pub note: String,
+}
+
+/// An approval made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApprovalBody {
+    #[schema(example = "AT-B07")]
+    pub attendance_ref: String,
+    #[schema(example = "AG-ANN")]
+    pub agreement_ref: String,
+    #[schema(example = "O-WASH")]
+    pub outcome_ref: String,
+    #[schema(example = "coordinator")]
+    pub approved_by: String,
+    pub note: String,
+    /// Whether the attendance's open `unplanned` exception was resolved by this approval.
+    pub resolved_exception: bool,
+}
+
+/// Approve an unplanned attendance for charging
+///
+/// An unplanned attendance is never charged until approved (DOMAIN.md §6). Approving names the
+/// outcome the care served; the attendance's `unplanned` exception is resolved with the note, and
+/// reconciliation (run in the background straight after) costs it as a visit of that outcome,
+/// planned as delivered, by the commissioner's rules. An approval is kept for good (409 after).
+/// Coordinators and provider admins only.
+#[utoipa::path(
+    post,
+    path = "/api/attendances/{ref}/approval",
+    operation_id = "approve_unplanned_attendance",
+    tag = "exceptions",
+    params(
+        ("ref" = String, Path, description = "The attendance's ref", example = "AT-B07"),
+        ("Idempotency-Key" = String, Header, pattern = r"^[!-~]{1,200}$",
+            description = "Chosen by the client, 1–200 visible ASCII characters"),
+    ),
+    request_body(content = ApprovalRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Approved", body = ApprovalBody),
+        (status = 400, description = "No usable Idempotency-Key, or a body that is not JSON", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such attendance", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "Already approved, or the key was used for another request", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 415, description = "The body is not sent as application/json", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "A planned attendance, an outcome not in the plan, or no note", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub async fn approve(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: axum::http::HeaderMap,
+    Path(attendance_ref): Path<String>,
+    body: Result<Json<ApprovalRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use crate::app::resolutions::{approve_unplanned, Approval, ApproveError, Resolved};
+    let idempotency = super::idempotent::idempotency_key(&headers)?;
+    let Json(request) = body?;
+    let attendance_ref = super::path_ref("attendance", &attendance_ref)?;
+    let (now, _) = super::now_and_today();
+    let render = |a: &Approval| crate::app::receipts::Reply {
+        status: 201,
+        body: serde_json::to_string(&ApprovalBody {
+            attendance_ref: a.attendance_ref.clone(),
+            agreement_ref: a.agreement_ref.clone(),
+            outcome_ref: a.outcome_ref.clone(),
+            approved_by: a.approved_by.clone(),
+            note: a.note.clone(),
+            resolved_exception: a.resolved_exception,
+        })
+        .unwrap_or_default(),
+    };
+    let answer = approve_unplanned(
+        &state.db,
+        &viewer.principal,
+        &idempotency,
+        &attendance_ref,
+        &request.outcome_ref,
+        &request.note,
+        now,
+        render,
+    )
+    .await
+    .map_err(|e| match e {
+        ApproveError::Forbidden(_) => ApiError::Forbidden(e.to_string()),
+        ApproveError::NotFound(_) => ApiError::NotFound(e.to_string()),
+        ApproveError::AlreadyApproved(_) => ApiError::Conflict(e.to_string()),
+        ApproveError::Invalid { field, reason } => ApiError::field(field, reason),
+        ApproveError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
+        ApproveError::Db(d) => ApiError::Internal(d.into()),
+    })?;
+    match answer {
+        Resolved::Fresh(reply) => {
+            state.reconcile_soon();
+            super::idempotent::reply_response(reply, false)
+        }
+        Resolved::Replayed(reply) => super::idempotent::reply_response(reply, true),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -149,6 +149,7 @@ with the same key and body gets the original response and changes nothing."
         exceptions::list,
         exceptions::of_agreement,
         exceptions::resolve,
+        exceptions::approve,
         receipts::record,
         records::cancel,
         records::assign,
@@ -455,9 +456,11 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(record_routes())
         .route("/api/visits/{ref}/cancellation", post(records::cancel))
+        .route("/api/attendances/{ref}/approval", post(exceptions::approve))
         .route("/api/visits/{ref}/assignment", post(records::assign))
         .route("/", get(workspace::home))
         .route("/exceptions/resolution", post(workspace::resolve))
+        .route("/people/{ref}", get(workspace::person))
         .route(
             "/imports",
             get(workspace::imports_form)

@@ -19,6 +19,36 @@ pub struct DashboardQuery {
     not_resolved: Option<String>,
 }
 
+/// `GET /people/{ref}`: a person's page for provider staff — plan and outcomes, funds and the
+/// latest money, visits either side of today, and links to their statements.
+pub async fn person(
+    State(state): State<AppState>,
+    PageViewer(viewer): PageViewer,
+    headers: HeaderMap,
+    axum::extract::Path(person_ref): axum::extract::Path<String>,
+) -> Response {
+    let (_, today) = now_and_today();
+    let p = &viewer.principal;
+    let answer = async {
+        let person_ref = crate::domain::refs::Ref::parse(&person_ref)
+            .map_err(|_| PageError::NotFound(format!("no person {person_ref:?}")))?;
+        let view =
+            crate::app::workspace::person_page(&state.db, p, person_ref.as_str(), today).await?;
+        crate::web::person_page(
+            &view,
+            &p.display_name,
+            p.role.word(),
+            viewer.csrf_token.as_deref().unwrap_or_default(),
+        )
+        .map_err(|e| PageError::Internal(e.into()))
+    }
+    .await;
+    match answer {
+        Ok(html) => page(StatusCode::OK, html),
+        Err(e) => error_page(e, super::pages::request_id(&headers)),
+    }
+}
+
 /// `GET /`: the dashboard for provider staff. A budget holder goes to this month's statement of
 /// their (first) agreement; other roles have no pages yet and are told so.
 pub async fn home(

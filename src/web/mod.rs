@@ -376,30 +376,7 @@ pub fn dashboard_page(
     can_resolve: bool,
     notice: Option<&str>,
 ) -> Result<String, askama::Error> {
-    let funds: Vec<FundView> = d
-        .funds
-        .iter()
-        .map(|f| {
-            let mut alerts = Vec::new();
-            if f.overspent() {
-                alerts.push("Overspent");
-            }
-            if f.returnable > Pence::ZERO {
-                alerts.push("Surplus to return");
-            }
-            FundView {
-                agreement_ref: f.agreement_ref.clone(),
-                person_ref: f.person_ref.clone(),
-                person: f.person.clone(),
-                stream_ref: f.stream_ref.clone(),
-                commissioner_ref: f.commissioner_ref.clone(),
-                balance: gbp(f.balance),
-                available: gbp(f.available),
-                returnable: gbp(f.returnable),
-                alerts,
-            }
-        })
-        .collect();
+    let funds: Vec<FundView> = d.funds.iter().map(fund_view).collect();
     DashboardPage {
         who,
         role,
@@ -458,6 +435,109 @@ struct ImportsPage<'a> {
 }
 
 /// The upload page, with the last upload's problems (every row at fault) or what it imported.
+/// One agreement on the person page, its money already in words.
+struct AgreementPageView<'a> {
+    agreement_ref: &'a str,
+    live: bool,
+    start_date: String,
+    end_date: Option<String>,
+    plan_version: Option<i64>,
+    outcomes: &'a [crate::app::workspace::OutcomeRow],
+    funds: Vec<FundView>,
+    /// (date, kind, description, money in, money out)
+    ledger: Vec<(String, String, String, String, String)>,
+    visits: &'a [crate::app::workspace::VisitRow],
+    statement_months: &'a [String],
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage<'a> {
+    who: &'a str,
+    role: &'a str,
+    csrf: &'a str,
+    today: String,
+    window_from: String,
+    window_to: String,
+    p: &'a crate::app::workspace::PersonView,
+    agreements: Vec<AgreementPageView<'a>>,
+}
+
+fn fund_view(f: &crate::app::workspace::FundRow) -> FundView {
+    let mut alerts = Vec::new();
+    if f.overspent() {
+        alerts.push("Overspent");
+    }
+    if f.returnable > Pence::ZERO {
+        alerts.push("Surplus to return");
+    }
+    FundView {
+        agreement_ref: f.agreement_ref.clone(),
+        person_ref: f.person_ref.clone(),
+        person: f.person.clone(),
+        stream_ref: f.stream_ref.clone(),
+        commissioner_ref: f.commissioner_ref.clone(),
+        balance: gbp(f.balance),
+        available: gbp(f.available),
+        returnable: gbp(f.returnable),
+        alerts,
+    }
+}
+
+/// The person page for provider staff.
+pub fn person_page(
+    p: &crate::app::workspace::PersonView,
+    who: &str,
+    role: &str,
+    csrf: &str,
+) -> Result<String, askama::Error> {
+    let days = chrono::Duration::days(crate::app::workspace::PERSON_VISIT_DAYS);
+    let agreements = p
+        .agreements
+        .iter()
+        .map(|a| AgreementPageView {
+            agreement_ref: &a.agreement_ref,
+            live: a.live,
+            start_date: a.start_date.to_string(),
+            end_date: a.end_date.map(|d| d.to_string()),
+            plan_version: a.plan_version,
+            outcomes: &a.outcomes,
+            funds: a.funds.iter().map(fund_view).collect(),
+            ledger: a
+                .ledger
+                .iter()
+                .map(|l| {
+                    let (money_in, money_out) = if l.amount < Pence::ZERO {
+                        (String::new(), gbp(-l.amount))
+                    } else {
+                        (gbp(l.amount), String::new())
+                    };
+                    (
+                        l.date.to_string(),
+                        l.kind.clone(),
+                        l.description.clone(),
+                        money_in,
+                        money_out,
+                    )
+                })
+                .collect(),
+            visits: &a.visits,
+            statement_months: &a.statement_months,
+        })
+        .collect();
+    PersonPage {
+        who,
+        role,
+        csrf,
+        today: p.today.format("%A %-d %B %Y").to_string(),
+        window_from: (p.today - days).format("%-d %B").to_string(),
+        window_to: (p.today + days).format("%-d %B").to_string(),
+        p,
+        agreements,
+    }
+    .render()
+}
+
 pub fn imports_page(
     who: &str,
     role: &str,

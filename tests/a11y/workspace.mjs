@@ -1,6 +1,6 @@
 // The coordinator's workspace in a real browser, driven by keyboard and mouse as a person would:
 // sign in, upload a CSV with a bad row and read the error, upload the corrected file, resolve an
-// exception from the dashboard's queue, and sign out. axe-core (WCAG 2.2 A/AA tags) checks every
+// exception from the dashboard's queue, open a person's page, and sign out. axe-core (WCAG 2.2 A/AA tags) checks every
 // page on the way, including the page of errors; a screenshot of each is saved in OUT.
 // Usage: BASE=http://127.0.0.1:PORT USERNAME=… PASSWORD=… OUT=DIR node workspace.mjs
 import { chromium } from "playwright-core";
@@ -53,6 +53,14 @@ await page.keyboard.press("Enter");
 await page.waitForURL(`${BASE}/`);
 expect(await page.getByRole("heading", { name: "Dashboard" }).isVisible(), "signed in, the dashboard shows");
 await axe("dashboard");
+
+// A person's page, reached from the funds table: plan, money, visits, statements.
+await page.locator(`a[href^="/people/"]`).first().click();
+await page.waitForURL(/\/people\//);
+expect(await page.getByRole("heading", { name: /Outcomes in the plan/ }).first().isVisible(), "the person page shows the plan");
+await axe("person");
+await page.getByRole("link", { name: "Dashboard" }).click();
+await page.waitForURL(`${BASE}/`);
 
 // An upload with a bad row: nothing imported, the row named.
 await page.getByRole("link", { name: "Import records" }).click();

@@ -765,3 +765,58 @@ fn staff_upload_csv_files_and_see_every_bad_row_with_nothing_applied() {
         .iter()
         .any(|e| e["action"] == "records.imported" && e["actor"] == "fay"));
 }
+
+#[test]
+fn a_persons_page_shows_staff_their_plan_money_and_statements_and_nobody_else() {
+    let w = World::basic();
+    let password = "coordinator's long password";
+    for (name, role, links) in [
+        ("cora", "coordinator", vec![]),
+        ("ann2", "budget_holder", vec!["--agreement", "AG-ANN"]),
+        ("wes", "care_worker", vec!["--worker", "W-DAN"]),
+    ] {
+        let mut args = vec!["user", "add", name, "--role", role, "--password-stdin"];
+        args.extend(links);
+        w.db.isf_with_input(&args, &format!("{password}\n"));
+    }
+    let get = |path: &str, session: &str| {
+        w.send(
+            w.client
+                .get(w.server.url(path))
+                .header("cookie", format!("isf_session={session}")),
+        )
+    };
+    let anonymous = w.send(w.client.get(w.server.url("/people/P-ANN")));
+    assert_eq!(anonymous.status, 303);
+
+    let cora = sign_in(&w, "cora", password);
+    let dashboard = get("/", &cora);
+    assert!(
+        dashboard.text.contains("href=\"/people/P-ANN\""),
+        "the dashboard links to the person"
+    );
+    let page = get("/people/P-ANN", &cora);
+    assert_eq!(page.status, 200, "{}", page.text);
+    for words in [
+        "<h1>Ann",
+        "Agreement AG-ANN",
+        "I want to go swimming on Tuesdays",
+        "<caption>Each fund",
+        "<caption>The latest 30 transactions",
+        "<td>fee</td>",
+        "href=\"/agreements/AG-ANN/statements/2026-11\"",
+    ] {
+        assert!(
+            page.text.contains(words),
+            "{words:?} on the page: {}",
+            page.text
+        );
+    }
+    assert!(!page.text.contains("AG-BOB"), "only Ann's agreements");
+    assert_eq!(get("/people/P-NOBODY", &cora).status, 404);
+
+    for who in ["ann2", "wes"] {
+        let session = sign_in(&w, who, password);
+        assert_eq!(get("/people/P-ANN", &session).status, 403, "{who}");
+    }
+}

@@ -398,7 +398,7 @@ fn finance_reverses_a_purchase_once_with_a_reason_the_statement_shows() {
             "reason",
         ),
     ] {
-        let refused = reverse_as("finance", &format!("k-{bad}"), &bad);
+        let refused = reverse_as("finance", &format!("k-{field}-{}", bad["reverses"]), &bad);
         assert_eq!(refused.status, 422, "{bad}: {}", refused.text);
         assert_eq!(refused.json()["errors"][0]["field"], field, "{bad}");
     }
@@ -416,4 +416,98 @@ fn finance_reverses_a_purchase_once_with_a_reason_the_statement_shows() {
     );
     let audit = w.get_as("admin", "/api/audit").json().to_string();
     assert!(audit.contains("transaction.reversed"), "{audit}");
+}
+
+#[test]
+fn approving_an_unplanned_attendance_charges_it_once() {
+    let w = World::basic();
+    let approve_as = |who: &str, attendance: &str, key: &str, body: &Value| -> Answer {
+        w.send(
+            w.client
+                .post(
+                    w.server
+                        .url(&format!("/api/attendances/{attendance}/approval")),
+                )
+                .bearer_auth(&w.tokens[who])
+                .header("Idempotency-Key", key)
+                .json(body),
+        )
+    };
+    let exceptions = "/api/exceptions?agreement=AG-ANN&limit=500";
+    let open_unplanned = |page: &Value| {
+        exceptions_of(page, "AT-U01").contains(&("unplanned".to_owned(), "open".to_owned()))
+    };
+    assert!(open_unplanned(&w.get_as("coordinator", exceptions).json()));
+    let body = json!({"outcome_ref": "O-WASH", "note": "Ann asked for help after a fall; agreed"});
+    assert_eq!(approve_as("dan", "AT-U01", "k-0", &body).status, 403);
+    assert_eq!(approve_as("ann", "AT-U01", "k-0", &body).status, 403);
+
+    for (attendance, bad, field) in [
+        (
+            "AT-U01",
+            json!({"outcome_ref": "O-NOPE", "note": "x"}),
+            "outcome_ref",
+        ),
+        (
+            "AT-U01",
+            json!({"outcome_ref": "O-WASH", "note": " "}),
+            "note",
+        ),
+        (
+            "AT-A01",
+            json!({"outcome_ref": "O-WASH", "note": "x"}),
+            "attendance_ref",
+        ),
+    ] {
+        let refused = approve_as(
+            "coordinator",
+            attendance,
+            &format!("k-{attendance}-{field}"),
+            &bad,
+        );
+        assert_eq!(refused.status, 422, "{bad}: {}", refused.text);
+        assert_eq!(refused.json()["errors"][0]["field"], field, "{bad}");
+    }
+    assert_eq!(
+        approve_as("coordinator", "AT-NOPE", "k-9", &body).status,
+        404
+    );
+
+    // Not charged until approved; once approved, the 45 minutes are charged in the background.
+    let before = ann_asc_balance(&w);
+    let approved = approve_as("coordinator", "AT-U01", "k-1", &body);
+    assert_eq!(approved.status, 201, "{}", approved.text);
+    assert_eq!(approved.json()["resolved_exception"], true);
+    assert_eq!(approved.json()["agreement_ref"], "AG-ANN");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ann_asc_balance(&w) >= before {
+        assert!(
+            Instant::now() < deadline,
+            "the approved attendance was never charged"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let charged = ann_asc_balance(&w);
+    assert!(!open_unplanned(&w.get_as("coordinator", exceptions).json()));
+
+    let again = approve_as("coordinator", "AT-U01", "k-2", &body);
+    assert_eq!(again.status, 409, "{}", again.text);
+    // Reconciling again (the daily run) charges it no more.
+    w.db.isf_ok(&["reconcile", "--through", "2026-11-23"]);
+    assert_eq!(ann_asc_balance(&w), charged);
+    let statement = w
+        .get_as(
+            "ann",
+            "/api/agreements/AG-ANN/statements?from=2026-04-04&to=2026-04-04",
+        )
+        .json();
+    let services: Vec<&Value> = statement["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["kind"] == "service")
+        .collect();
+    assert_eq!(services.len(), 1, "one service row: {statement}");
+    assert_eq!(services[0]["billable_minutes"], "45");
+    assert_eq!(services[0]["outcome_ref"], "O-WASH");
 }
