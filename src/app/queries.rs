@@ -11,7 +11,7 @@ use super::statements::{full_statement, FullStatement};
 use crate::db::{self, DbError};
 use crate::domain::access::{Action, Denied, Principal};
 use crate::domain::billing::ExceptionKind;
-use crate::domain::model::{word_enum, Agreement, Commissioner, Person, Stream};
+use crate::domain::model::{word_enum, Agreement, Commissioner, Person, Stream, Visit};
 use crate::domain::money::Pence;
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
@@ -214,6 +214,61 @@ pub async fn find_person(
             what: "person",
             reference: person_ref.to_owned(),
         })
+}
+
+/// A visit on the roster, with whether anyone has attended it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitItem {
+    pub visit: Visit,
+    pub attended: bool,
+}
+
+/// Which visits to list: of one agreement, dated (local date) from and to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VisitFilter {
+    pub agreement_ref: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// Visits the caller may see (a care worker, their own), by ref.
+pub async fn list_visits(
+    db: &DatabaseConnection,
+    viewer: &Principal,
+    filter: &VisitFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<VisitItem>, QueryError> {
+    permitted(viewer, Action::ReadPeople, "visit")?;
+    if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        if to < from {
+            return Err(QueryError::BackwardsPeriod { from, to });
+        }
+    }
+    let world = db::load_world(db).await?;
+    let mut visits: Vec<(&str, VisitItem)> = world
+        .visits
+        .iter()
+        .filter(|(_, v)| {
+            let date = crate::domain::calendar::local_date(v.planned_start);
+            filter
+                .agreement_ref
+                .as_deref()
+                .is_none_or(|a| v.agreement_ref == a)
+                && filter.from.is_none_or(|f| date >= f)
+                && filter.to.is_none_or(|t| date <= t)
+        })
+        .filter(|(_, v)| viewer.sees_visit(&world, v))
+        .map(|(r, v)| {
+            let item = VisitItem {
+                visit: v.clone(),
+                attended: !world.attendance_refs_of(r).is_empty(),
+            };
+            (r.as_str(), item)
+        })
+        .collect();
+    visits.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    Ok(page(visits.iter().map(|(r, v)| (*r, v)), after, limit))
 }
 
 /// An agreement with its streams.

@@ -117,6 +117,18 @@ impl Principal {
         }
     }
 
+    /// Whether the caller may see this visit (it carries no money): a care worker sees the visits
+    /// they are on; everyone else the visits of the agreements they see.
+    pub fn sees_visit(&self, world: &World, visit: &crate::domain::model::Visit) -> bool {
+        match self.role {
+            Role::CareWorker => self
+                .worker_ref
+                .as_deref()
+                .is_some_and(|w| visit.worker_refs.iter().any(|r| r == w)),
+            _ => self.sees_agreement(world, &visit.agreement_ref),
+        }
+    }
+
     /// `sees_agreement` for a money read that holds only the agreement's streams: the same answer
     /// for every role that may read money (a care worker may not, so visits are never needed).
     pub fn sees_funds_of(&self, agreement_ref: &str, streams: &[Stream]) -> bool {

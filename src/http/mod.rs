@@ -27,6 +27,7 @@ pub mod receipts;
 pub mod records;
 pub mod reversals;
 pub mod statements;
+pub mod visits;
 pub mod workspace;
 
 pub use crate::app::queries::PAGE_ITEMS_MAX;
@@ -151,6 +152,7 @@ with the same key and body gets the original response and changes nothing."
         exceptions::resolve,
         exceptions::approve,
         receipts::record,
+        visits::list,
         records::cancel,
         records::assign,
         reversals::record,
@@ -384,12 +386,17 @@ pub fn path_ref(what: &str, text: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::NotFound(format!("no {what} {text:?}")))
 }
 
-/// `POST /api/{kind}` for every kind the API adds one at a time but people and agreements, whose
+/// `POST /api/{kind}` for every kind the API adds one at a time but people, agreements and visits, whose
 /// collections also list (see `router`).
 fn record_routes() -> Router<AppState> {
     crate::app::records::API_KINDS
         .into_iter()
-        .filter(|k| !matches!(k, FileKind::People | FileKind::Agreements))
+        .filter(|k| {
+            !matches!(
+                k,
+                FileKind::People | FileKind::Agreements | FileKind::Visits
+            )
+        })
         .fold(Router::new(), |router, kind| {
             router.route(&records::path_of(kind), records::route(kind))
         })
@@ -453,6 +460,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/agreements/{ref}/statements/{period}",
             get(pages::statement),
+        )
+        .route(
+            "/api/visits",
+            get(visits::list).merge(records::route(FileKind::Visits)),
         )
         .merge(record_routes())
         .route("/api/visits/{ref}/cancellation", post(records::cancel))

@@ -820,3 +820,60 @@ fn a_persons_page_shows_staff_their_plan_money_and_statements_and_nobody_else() 
         assert_eq!(get("/people/P-ANN", &session).status, 403, "{who}");
     }
 }
+
+#[test]
+fn the_roster_is_listed_to_each_role_as_far_as_it_may_see() {
+    let w = World::basic();
+    let list = |who: &str, query: &str| -> Value {
+        let answer = w.get_as(who, &format!("/api/visits{query}"));
+        assert_eq!(answer.status, 200, "{who} {query}: {}", answer.text);
+        answer.json()
+    };
+    let all = refs(&list("coordinator", "?limit=500"), "visit_ref");
+    assert!(all.len() > 10, "{all:?}");
+    let dans = list("dan", "?limit=500");
+    for v in dans["items"].as_array().expect("items") {
+        assert!(
+            v["worker_refs"]
+                .as_array()
+                .expect("workers")
+                .contains(&json!("W-DAN")),
+            "a care worker sees only their own visits: {v}"
+        );
+        assert!(v.get("amount").is_none(), "no money on a visit");
+    }
+    assert!(!refs(&dans, "visit_ref").is_empty());
+    for v in list("ann", "?limit=500")["items"]
+        .as_array()
+        .expect("items")
+    {
+        assert_eq!(v["agreement_ref"], "AG-ANN");
+    }
+    for v in list("icb", "?limit=500")["items"]
+        .as_array()
+        .expect("items")
+    {
+        assert_eq!(v["agreement_ref"], "AG-BOB", "ICB-NE funds Bob only");
+    }
+    let march = list(
+        "coordinator",
+        "?agreement=AG-ANN&from=2026-03-16&to=2026-03-18&limit=500",
+    );
+    assert_eq!(refs(&march, "visit_ref"), ["V-A01", "V-A02", "V-A13"]);
+    assert_eq!(march["items"][0]["date"], "2026-03-16");
+    assert_eq!(march["items"][0]["attended"], true);
+
+    let first = list("coordinator", "?limit=2");
+    let next = first["next_after"].as_str().expect("a cursor").to_owned();
+    let second = list("coordinator", &format!("?limit=2&after={next}"));
+    assert_eq!(refs(&second, "visit_ref"), all[2..4].to_vec());
+    assert_eq!(
+        w.get_as("coordinator", "/api/visits?from=2026-03-31&to=2026-03-01")
+            .status,
+        422
+    );
+    assert_eq!(
+        w.get_as("coordinator", "/api/visits?colour=red").status,
+        400
+    );
+}
