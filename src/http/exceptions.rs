@@ -187,7 +187,7 @@ fn present(text: Option<&str>) -> Option<&str> {
 
 /// Why an empty parameter is refused: it is not a value, and "no filter" is said by leaving the
 /// parameter out (so the schema, which gives each parameter's form, tells the whole truth).
-const EMPTY_PARAMETER: &str = "is empty: leave the parameter out not to filter by it";
+pub(crate) const EMPTY_PARAMETER: &str = "is empty: leave the parameter out not to filter by it";
 
 /// A checked request for a page of exceptions.
 #[derive(Debug, PartialEq, Eq)]

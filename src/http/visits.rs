@@ -91,9 +91,28 @@ pub struct VisitParams {
     after: Option<String>,
 }
 
+/// A query value given and not empty (an empty one is reported by `parse`).
+fn present(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|t| !t.is_empty())
+}
+
 impl VisitParams {
     fn parse(&self) -> Result<(VisitFilter, Option<String>, usize), ApiError> {
         let mut errors = Vec::new();
+        for (field, text) in [
+            ("agreement", &self.agreement),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("limit", &self.limit),
+            ("after", &self.after),
+        ] {
+            if text.as_deref() == Some("") {
+                errors.push(FieldError {
+                    field: field.to_owned(),
+                    reason: super::exceptions::EMPTY_PARAMETER.to_owned(),
+                });
+            }
+        }
         let reference = |field: &str, text: Option<&str>, errors: &mut Vec<FieldError>| {
             text.and_then(|t| match crate::domain::refs::Ref::parse(t) {
                 Ok(r) => Some(r.as_str().to_owned()),
@@ -106,11 +125,11 @@ impl VisitParams {
                 }
             })
         };
-        let agreement_ref = reference("agreement", self.agreement.as_deref(), &mut errors);
-        let after = reference("after", self.after.as_deref(), &mut errors);
-        let from = optional_date("from", self.from.as_deref(), &mut errors);
-        let to = optional_date("to", self.to.as_deref(), &mut errors);
-        let limit = page_limit(self.limit.as_deref(), &mut errors);
+        let agreement_ref = reference("agreement", present(&self.agreement), &mut errors);
+        let after = reference("after", present(&self.after), &mut errors);
+        let from = optional_date("from", present(&self.from), &mut errors);
+        let to = optional_date("to", present(&self.to), &mut errors);
+        let limit = page_limit(present(&self.limit), &mut errors);
         query_checked(errors)?;
         Ok((
             VisitFilter {
