@@ -122,6 +122,16 @@ pub enum ReceiptReply {
     Replayed(Reply),
 }
 
+impl ReceiptReply {
+    /// The reply, and whether it repeats the one stored for the key.
+    pub fn into_parts(self) -> (Reply, bool) {
+        match self {
+            ReceiptReply::Fresh(reply) => (reply, false),
+            ReceiptReply::Replayed(reply) => (reply, true),
+        }
+    }
+}
+
 /// Parses and checks a receipt against what is held, with the rules of `receipts.csv`.
 pub fn check_receipt(world: &World, input: &ReceiptInput) -> Result<Receipt, Vec<FieldProblem>> {
     let mut problems = Vec::new();

@@ -34,11 +34,8 @@ pub enum ResolveError {
     Db(#[from] DbError),
 }
 
-/// The reply to a resolution, and whether it repeats a stored one.
-pub enum Resolved {
-    Fresh(Reply),
-    Replayed(Reply),
-}
+/// The reply to a resolution, and whether it repeats a stored one (as for every write).
+pub use super::receipts::ReceiptReply as Resolved;
 
 fn fingerprint(exception_key: &str, note: &str) -> String {
     let mut hasher = Sha256::new();

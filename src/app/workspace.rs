@@ -7,7 +7,7 @@ use crate::db;
 use crate::domain::access::Principal;
 use crate::domain::billing::ExceptionKind;
 use crate::domain::calendar::monday_of;
-use crate::domain::ledger::{fund_balance, Account};
+use crate::domain::ledger::{fund_balance, Account, Transaction};
 use crate::domain::money::Pence;
 use crate::domain::plan::{review_due, ReviewDue};
 use crate::domain::roster::dbs_lapse_warning;
@@ -69,6 +69,41 @@ pub struct Dashboard {
     pub open_total: usize,
 }
 
+/// One agreement's transactions dated up to `today`, and each of its funds as it stands then.
+fn funds_on<'l>(
+    world: &crate::domain::world::World,
+    agreement: &crate::domain::model::Agreement,
+    person: &str,
+    mine: &[&'l Transaction],
+    today: NaiveDate,
+) -> (Vec<&'l Transaction>, Vec<FundRow>) {
+    let dated: Vec<&Transaction> = mine
+        .iter()
+        .copied()
+        .filter(|t| t.entry.date <= today)
+        .collect();
+    let funds = world
+        .streams_of(&agreement.agreement_ref)
+        .map(|stream| {
+            let fund = Account::fund(&stream.agreement_ref, &stream.stream_ref);
+            let balance = fund_balance(dated.iter().flat_map(|t| t.entry.postings.iter()), &fund);
+            let (earmarked, returnable) = stream_surplus(world, &dated, stream, balance, today);
+            FundRow {
+                agreement_ref: agreement.agreement_ref.clone(),
+                person_ref: agreement.person_ref.clone(),
+                person: person.to_owned(),
+                stream_ref: stream.stream_ref.clone(),
+                commissioner_ref: stream.commissioner_ref.clone(),
+                balance,
+                earmarked,
+                available: balance - earmarked,
+                returnable,
+            }
+        })
+        .collect();
+    (dated, funds)
+}
+
 /// The dashboard for provider staff; anyone else is refused for their role.
 pub async fn dashboard(
     db: &DatabaseConnection,
@@ -100,27 +135,14 @@ pub async fn dashboard(
         let mine = by_agreement
             .get(agreement.agreement_ref.as_str())
             .unwrap_or(&none);
-        let dated: Vec<_> = mine
-            .iter()
-            .copied()
-            .filter(|t| t.entry.date <= today)
-            .collect();
-        for stream in world.streams_of(&agreement.agreement_ref) {
-            let fund = Account::fund(&stream.agreement_ref, &stream.stream_ref);
-            let balance = fund_balance(dated.iter().flat_map(|t| t.entry.postings.iter()), &fund);
-            let (earmarked, returnable) = stream_surplus(&world, &dated, stream, balance, today);
-            funds.push(FundRow {
-                agreement_ref: agreement.agreement_ref.clone(),
-                person_ref: agreement.person_ref.clone(),
-                person: person_name(&agreement.person_ref),
-                stream_ref: stream.stream_ref.clone(),
-                commissioner_ref: stream.commissioner_ref.clone(),
-                balance,
-                earmarked,
-                available: balance - earmarked,
-                returnable,
-            });
-        }
+        let (_, rows) = funds_on(
+            &world,
+            agreement,
+            &person_name(&agreement.person_ref),
+            mine,
+            today,
+        );
+        funds.extend(rows);
         if agreement.is_live_on(today) {
             let plan = world.plan(&agreement.agreement_ref);
             if let Some(review) = plan
@@ -287,28 +309,7 @@ pub async fn person_page(
             })
             .collect();
         let mine = by_agreement.get(a.as_str()).unwrap_or(&none);
-        let dated: Vec<_> = mine
-            .iter()
-            .copied()
-            .filter(|t| t.entry.date <= today)
-            .collect();
-        let mut funds = Vec::new();
-        for stream in world.streams_of(a) {
-            let fund = Account::fund(a, &stream.stream_ref);
-            let balance = fund_balance(dated.iter().flat_map(|t| t.entry.postings.iter()), &fund);
-            let (earmarked, returnable) = stream_surplus(&world, &dated, stream, balance, today);
-            funds.push(FundRow {
-                agreement_ref: a.clone(),
-                person_ref: person_ref.to_owned(),
-                person: String::new(),
-                stream_ref: stream.stream_ref.clone(),
-                commissioner_ref: stream.commissioner_ref.clone(),
-                balance,
-                earmarked,
-                available: balance - earmarked,
-                returnable,
-            });
-        }
+        let (dated, funds) = funds_on(&world, agreement, "", mine, today);
         let ledger = dated
             .iter()
             .rev()

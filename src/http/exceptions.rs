@@ -437,7 +437,7 @@ pub async fn resolve(
     Path(key): Path<String>,
     body: Result<Json<ResolutionRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<axum::response::Response, ApiError> {
-    use crate::app::resolutions::{resolve_exception, ResolveError, Resolved};
+    use crate::app::resolutions::{resolve_exception, ResolveError};
     let idempotency = super::idempotent::idempotency_key(&headers)?;
     let Json(request) = body?;
     if key.chars().count() > EXCEPTION_KEY_CHARS_MAX {
@@ -466,10 +466,8 @@ pub async fn resolve(
         ResolveError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
         ResolveError::Db(d) => ApiError::Internal(d.into()),
     })?;
-    match answer {
-        Resolved::Fresh(reply) => super::idempotent::reply_response(reply, false),
-        Resolved::Replayed(reply) => super::idempotent::reply_response(reply, true),
-    }
+    let (reply, replayed) = answer.into_parts();
+    super::idempotent::reply_response(reply, replayed)
 }
 
 /// An approval of an unplanned attendance.
@@ -542,7 +540,7 @@ pub async fn approve(
     Path(attendance_ref): Path<String>,
     body: Result<Json<ApprovalRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<axum::response::Response, ApiError> {
-    use crate::app::resolutions::{approve_unplanned, Approval, ApproveError, Resolved};
+    use crate::app::resolutions::{approve_unplanned, Approval, ApproveError};
     let idempotency = super::idempotent::idempotency_key(&headers)?;
     let Json(request) = body?;
     let attendance_ref = super::path_ref("attendance", &attendance_ref)?;
@@ -578,13 +576,11 @@ pub async fn approve(
         ApproveError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
         ApproveError::Db(d) => ApiError::Internal(d.into()),
     })?;
-    match answer {
-        Resolved::Fresh(reply) => {
-            state.reconcile_soon();
-            super::idempotent::reply_response(reply, false)
-        }
-        Resolved::Replayed(reply) => super::idempotent::reply_response(reply, true),
+    let (reply, replayed) = answer.into_parts();
+    if !replayed {
+        state.reconcile_soon();
     }
+    super::idempotent::reply_response(reply, replayed)
 }
 
 #[cfg(test)]

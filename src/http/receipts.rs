@@ -2,7 +2,7 @@
 use super::auth::Viewer;
 use super::idempotent::{idempotency_key, reply_response};
 use super::{now_and_today, ApiError, AppState, FieldError, Problem};
-use crate::app::receipts::{record_receipt, ReceiptInput, ReceiptReply, RecordedReceipt, Reply};
+use crate::app::receipts::{record_receipt, ReceiptInput, RecordedReceipt, Reply};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -237,7 +237,7 @@ pub async fn record(
     let Json(body) = body?;
     let input = receipt_input(body)?;
     let (now, today) = now_and_today();
-    let (reply, replayed) = match record_receipt(
+    let (reply, replayed) = record_receipt(
         &state.db,
         &viewer.principal,
         &key,
@@ -247,10 +247,7 @@ pub async fn record(
         render,
     )
     .await?
-    {
-        ReceiptReply::Fresh(reply) => (reply, false),
-        ReceiptReply::Replayed(reply) => (reply, true),
-    };
+    .into_parts();
     reply_response(reply, replayed)
 }
 

@@ -9,7 +9,7 @@ use super::idempotent::{idempotency_key, reply_response};
 use super::Problem;
 use super::{ApiError, AppState, FieldError};
 use crate::app::import::FileKind;
-use crate::app::receipts::{ReceiptReply, Reply};
+use crate::app::receipts::Reply;
 use crate::app::records::{
     change_visit, changes_costs, record_row, RecordInput, RecordedRow, VisitChange,
 };
@@ -52,11 +52,9 @@ async fn add(
     let Json(body) = body?;
     let input = record_input(kind, body)?;
     let (now, _) = super::now_and_today();
-    let (reply, replayed) =
-        match record_row(&state.db, &viewer.principal, &key, &input, now, render).await? {
-            ReceiptReply::Fresh(reply) => (reply, false),
-            ReceiptReply::Replayed(reply) => (reply, true),
-        };
+    let (reply, replayed) = record_row(&state.db, &viewer.principal, &key, &input, now, render)
+        .await?
+        .into_parts();
     if !replayed && reply.status == StatusCode::CREATED.as_u16() && changes_costs(kind) {
         state.reconcile_soon();
     }
@@ -198,10 +196,7 @@ async fn change(
         },
     )
     .await?;
-    let (reply, replayed) = match answer {
-        ReceiptReply::Fresh(reply) => (reply, false),
-        ReceiptReply::Replayed(reply) => (reply, true),
-    };
+    let (reply, replayed) = answer.into_parts();
     if !replayed {
         state.reconcile_soon();
     }

@@ -2,7 +2,7 @@
 use super::auth::Viewer;
 use super::idempotent::{idempotency_key, reply_response};
 use super::{ApiError, AppState, Problem};
-use crate::app::receipts::{ReceiptReply, Reply};
+use crate::app::receipts::Reply;
 use crate::app::reversals::{reverse, Reversal, ReversalInput};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -101,7 +101,7 @@ pub async fn record(
         reason: body.reason,
     };
     let (now, today) = super::now_and_today();
-    let (reply, replayed) = match reverse(
+    let (reply, replayed) = reverse(
         &state.db,
         &viewer.principal,
         &key,
@@ -111,9 +111,6 @@ pub async fn record(
         render,
     )
     .await?
-    {
-        ReceiptReply::Fresh(reply) => (reply, false),
-        ReceiptReply::Replayed(reply) => (reply, true),
-    };
+    .into_parts();
     reply_response(reply, replayed)
 }
