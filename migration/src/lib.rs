@@ -11,6 +11,7 @@ mod m20261122_000002_exceptions;
 mod m20261122_000003_accounts;
 mod m20261122_000004_fund_index;
 mod m20261123_000005_unplanned_approvals;
+mod m20261123_000006_plan_decisions;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_accounts::Migration),
             Box::new(m20261122_000004_fund_index::Migration),
             Box::new(m20261123_000005_unplanned_approvals::Migration),
+            Box::new(m20261123_000006_plan_decisions::Migration),
         ]
     }
 }

@@ -993,6 +993,12 @@ impl Checker<'_> {
         };
         let key = (agreement_ref.clone(), plan_version, outcome_ref.clone());
         let existing = self.world.outcomes.get(&key).cloned();
+        if existing.is_none() {
+            if let Err(reason) = self.world.plan_version_open(&agreement_ref, plan_version) {
+                row.error("plan_version", reason);
+                return;
+            }
+        }
         let label = format!("{agreement_ref} plan {plan_version} outcome {outcome_ref}");
         if let Verdict::New = self.verdict(row, "outcome_ref", label, existing.as_ref(), &parsed) {
             self.world.outcomes.insert(key, parsed.clone());
@@ -1013,8 +1019,13 @@ impl Checker<'_> {
         let mut keys: Vec<_> = lines.into_iter().collect();
         keys.sort();
         for ((agreement_ref, version), line) in keys {
-            let rows: Vec<&Outcome> = self.world.outcome_rows(&agreement_ref).collect();
-            let this: Vec<&&Outcome> = rows.iter().filter(|o| o.plan_version == version).collect();
+            // With the approvals made in the service, so both kinds keep versions in order.
+            let rows: Vec<_> = self.world.effective_outcome_rows(&agreement_ref).collect();
+            let this: Vec<&Outcome> = rows
+                .iter()
+                .map(|o| o.as_ref())
+                .filter(|o| o.plan_version == version)
+                .collect();
             let approvals: HashSet<_> = this
                 .iter()
                 .map(|o| (o.approved_by.clone(), o.approved_on))

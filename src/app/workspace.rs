@@ -241,6 +241,9 @@ pub struct AgreementView {
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     pub plan_version: Option<i64>,
+    /// Versions after the one in force that are not in force yet, in words ("Version 3:
+    /// submitted on 2026-11-23, waiting for the commissioner").
+    pub plan_pending: Vec<String>,
     pub outcomes: Vec<OutcomeRow>,
     pub funds: Vec<FundRow>,
     pub ledger: Vec<LedgerRow>,
@@ -387,6 +390,7 @@ pub async fn person_page(
             start_date: agreement.start_date,
             end_date: agreement.end_date,
             plan_version: plan.version_in_force(on),
+            plan_pending: pending_versions(&world, a, plan.version_in_force(on)),
             outcomes,
             funds,
             ledger,
@@ -406,4 +410,45 @@ pub async fn person_page(
         representative_name: person.representative_name.clone(),
         agreements,
     })
+}
+
+/// The plan versions above `in_force` that are drafts, submitted, or approved from a later day.
+fn pending_versions(
+    world: &crate::domain::world::World,
+    agreement_ref: &str,
+    in_force: Option<i64>,
+) -> Vec<String> {
+    use crate::domain::plan_workflow::{PlanStatus, PlanStep};
+    let mut versions: Vec<i64> = world
+        .outcome_rows(agreement_ref)
+        .map(|o| o.plan_version)
+        .filter(|v| in_force.is_none_or(|f| *v > f))
+        .collect();
+    versions.dedup();
+    versions
+        .into_iter()
+        .map(|v| {
+            let rows: Vec<_> = world
+                .outcome_rows(agreement_ref)
+                .filter(|o| o.plan_version == v)
+                .collect();
+            let returned = world
+                .plan_decisions_of(agreement_ref, v)
+                .last()
+                .filter(|d| d.step == PlanStep::Returned);
+            match (world.plan_status(agreement_ref, v, &rows), returned) {
+                (PlanStatus::Draft, Some(d)) => format!(
+                    "Version {v}: returned by {} on {}: “{}”",
+                    d.decided_by, d.decided_on, d.note
+                ),
+                (PlanStatus::Draft, None) => format!("Version {v}: a draft, not yet submitted"),
+                (PlanStatus::Submitted { on }, _) => {
+                    format!("Version {v}: submitted on {on}, waiting for the commissioner")
+                }
+                (PlanStatus::Approved { on, .. }, _) => {
+                    format!("Version {v}: approved, in force from {on}")
+                }
+            }
+        })
+        .collect()
 }

@@ -437,6 +437,31 @@ pub mod unplanned_approvals {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod plan_decisions {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "plan_decisions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub agreement_ref: String,
+        pub plan_version: i64,
+        pub step: String,
+        pub route: Option<String>,
+        pub decided_by: String,
+        pub role: String,
+        pub decided_on: Date,
+        pub decided_at: DateTimeUtc,
+        pub note: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod exceptions {
     use sea_orm::entity::prelude::*;
 

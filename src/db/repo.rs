@@ -355,7 +355,57 @@ pub async fn load_world<C: ConnectionTrait>(db: &C) -> Result<World, DbError> {
             return Err(corrupt("unplanned approval", &m.attendance_ref));
         }
     }
+    load_plan_decisions(db, &mut world).await?;
     Ok(world)
+}
+
+/// The steps taken on plan versions in the service, oldest first within each version.
+async fn load_plan_decisions<C: ConnectionTrait>(db: &C, world: &mut World) -> Result<(), DbError> {
+    use crate::domain::plan_workflow::{ApprovalRoute, PlanDecision, PlanStep};
+    let rows = plan_decisions::Entity::find()
+        .order_by_asc(plan_decisions::Column::Id)
+        .all(db)
+        .await?;
+    for m in rows {
+        let route = match &m.route {
+            Some(r) => Some(word("plan decision route", r, ApprovalRoute::parse)?),
+            None => None,
+        };
+        world.add_plan_decision(PlanDecision {
+            step: word("plan decision step", &m.step, PlanStep::parse)?,
+            agreement_ref: m.agreement_ref,
+            plan_version: m.plan_version,
+            route,
+            decided_by: m.decided_by,
+            role: m.role,
+            decided_on: m.decided_on,
+            decided_at: m.decided_at,
+            note: m.note,
+        });
+    }
+    Ok(())
+}
+
+/// Stores a step taken on a plan version.
+pub async fn insert_plan_decision<C: ConnectionTrait>(
+    db: &C,
+    decision: &crate::domain::plan_workflow::PlanDecision,
+) -> Result<(), DbError> {
+    plan_decisions::ActiveModel {
+        agreement_ref: sea_orm::Set(decision.agreement_ref.clone()),
+        plan_version: sea_orm::Set(decision.plan_version),
+        step: sea_orm::Set(decision.step.word().to_owned()),
+        route: sea_orm::Set(decision.route.map(|r| r.word().to_owned())),
+        decided_by: sea_orm::Set(decision.decided_by.clone()),
+        role: sea_orm::Set(decision.role.clone()),
+        decided_on: sea_orm::Set(decision.decided_on),
+        decided_at: sea_orm::Set(decision.decided_at),
+        note: sea_orm::Set(decision.note.clone()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }
 
 /// The most bind parameters one statement carries (SQLite allows 32766, PostgreSQL 65535).

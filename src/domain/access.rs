@@ -49,6 +49,12 @@ pub enum Action {
     ImportRecords,
     ReadAudit,
     ManageAccounts,
+    /// Read a person's support plan: its versions, outcomes and the steps taken on them.
+    ReadPlans,
+    /// Submit a draft plan version (and make a change within budget).
+    SubmitPlans,
+    /// Approve or return a submitted plan version: the commissioner's decision.
+    DecidePlans,
 }
 
 /// The signed-in caller: an account, its role and what it is linked to.
@@ -88,6 +94,11 @@ impl Principal {
             RecordMoney => matches!(self.role, ProviderAdmin | Finance),
             ImportRecords => self.is_provider_staff(),
             ReadAudit | ManageAccounts => self.role == ProviderAdmin,
+            // A care worker reads the outcomes of the people they visit: that is what the visit
+            // is for. Plans carry hours, not money.
+            ReadPlans => true,
+            SubmitPlans => matches!(self.role, ProviderAdmin | Coordinator),
+            DecidePlans => self.role == CommissionerOfficer,
         };
         if allowed {
             Ok(())

@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod plan;
+pub mod plan_workflow;
 pub mod refs;
 pub mod roster;
 pub mod world;

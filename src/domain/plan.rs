@@ -66,9 +66,10 @@ impl Plan {
     }
 
     /// Builds the plan from every outcome row of one agreement; drafts are never in force.
-    pub fn new<'a>(rows: impl IntoIterator<Item = &'a Outcome>) -> Plan {
+    pub fn new<R: std::borrow::Borrow<Outcome>>(rows: impl IntoIterator<Item = R>) -> Plan {
         let mut versions: BTreeMap<i64, (NaiveDate, Vec<Outcome>)> = BTreeMap::new();
         for row in rows {
+            let row = row.borrow();
             if let Some(approved_on) = row.approved_on {
                 versions
                     .entry(row.plan_version)

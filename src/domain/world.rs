@@ -2,6 +2,8 @@
 //! database layer, extended by imports, read by costing, returns and statements.
 use super::model::*;
 use super::plan::Plan;
+use super::plan_workflow::{PlanDecision, PlanStatus, PlanStep};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A hash map with a fast seeded hasher: the world holds hundreds of thousands of string keys, and
@@ -35,6 +37,9 @@ pub struct World {
     /// Approved unplanned attendances, by attendance ref, each as the visit it is costed as: the
     /// approved outcome, planned as delivered, one worker. Never part of an import's checks.
     pub approved_unplanned: HashMap<String, Visit>,
+    /// (agreement_ref, plan_version) → the steps taken on that version in the service, oldest
+    /// first. An approval here puts the version in force without touching its outcome rows.
+    pub plan_decisions: BTreeMap<(String, i64), Vec<PlanDecision>>,
     /// Read indexes, built on first use by reports (a world being imported into never uses them).
     index: ReadIndex,
 }
@@ -76,9 +81,66 @@ impl World {
             .map(|(_, o)| o)
     }
 
-    /// The plan of one agreement.
+    /// Every outcome row of one agreement as in effect: a draft version approved in the service
+    /// carries that approval.
+    pub fn effective_outcome_rows<'a>(
+        &'a self,
+        agreement_ref: &str,
+    ) -> impl Iterator<Item = Cow<'a, Outcome>> + 'a {
+        let decided = !self.plan_decisions.is_empty();
+        self.outcome_rows(agreement_ref).map(move |o| {
+            if !decided || o.approved_on.is_some() {
+                return Cow::Borrowed(o);
+            }
+            match self.plan_status(&o.agreement_ref, o.plan_version, &[o]) {
+                PlanStatus::Approved { by, on, .. } => Cow::Owned(Outcome {
+                    approved_by: Some(by),
+                    approved_on: Some(on),
+                    ..o.clone()
+                }),
+                _ => Cow::Borrowed(o),
+            }
+        })
+    }
+
+    /// The steps taken in the service on one plan version, oldest first.
+    pub fn plan_decisions_of(&self, agreement_ref: &str, version: i64) -> &[PlanDecision] {
+        self.plan_decisions
+            .get(&(agreement_ref.to_owned(), version))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Where one plan version stands, given its rows as imported.
+    pub fn plan_status(&self, agreement_ref: &str, version: i64, rows: &[&Outcome]) -> PlanStatus {
+        super::plan_workflow::status(rows, self.plan_decisions_of(agreement_ref, version))
+    }
+
+    /// Whether outcomes may still be added to a plan version: not once it is submitted or approved
+    /// in the service (a version approved in a file takes further rows from the file, as before).
+    pub fn plan_version_open(&self, agreement_ref: &str, version: i64) -> Result<(), String> {
+        let decisions = self.plan_decisions_of(agreement_ref, version);
+        match decisions.last() {
+            Some(d) if d.step != PlanStep::Returned => Err(format!(
+                "plan version {version} of {agreement_ref} was {} on {}: its outcomes are fixed; \
+                 put changes in a new version",
+                d.step, d.decided_on
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a step taken on a plan version.
+    pub fn add_plan_decision(&mut self, decision: PlanDecision) {
+        self.plan_decisions
+            .entry((decision.agreement_ref.clone(), decision.plan_version))
+            .or_default()
+            .push(decision);
+    }
+
+    /// The plan of one agreement, with the approvals made in the service.
     pub fn plan(&self, agreement_ref: &str) -> Plan {
-        Plan::new(self.outcome_rows(agreement_ref))
+        Plan::new(self.effective_outcome_rows(agreement_ref))
     }
 
     /// Plans of every agreement.

@@ -10,6 +10,7 @@
 //! `problem_responses`, so a client never has to read two error formats. The one exception is an
 //! HTML page: the web pages answer their errors with small pages of their own, for people, and
 //! those pass through untouched.
+use crate::app::plans::PlanStepError;
 use crate::app::queries::QueryError;
 use crate::app::receipts::{FieldProblem, ReceiptError};
 use crate::app::records::{RecordError, VisitChangeError};
@@ -317,6 +318,19 @@ impl From<ReversalError> for ApiError {
             ReversalError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
             ReversalError::Forbidden(_) => ApiError::Forbidden(e.to_string()),
             ReversalError::Db(d) => ApiError::Internal(d.into()),
+        }
+    }
+}
+
+impl From<PlanStepError> for ApiError {
+    fn from(e: PlanStepError) -> ApiError {
+        match e {
+            PlanStepError::Forbidden(..) => ApiError::Forbidden(e.to_string()),
+            PlanStepError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            PlanStepError::WrongState(_) => ApiError::Conflict(e.to_string()),
+            PlanStepError::Invalid { field, reason } => ApiError::field(field, reason),
+            PlanStepError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
+            PlanStepError::Db(d) => ApiError::Internal(d.into()),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod health;
 pub mod idempotent;
 pub mod pages;
 pub mod people;
+pub mod plans;
 pub mod receipts;
 pub mod records;
 pub mod reversals;
@@ -156,6 +157,10 @@ with the same key and body gets the original response and changes nothing."
         records::cancel,
         records::assign,
         reversals::record,
+        plans::read,
+        plans::submit,
+        plans::approve,
+        plans::return_version,
         auth::audit,
         auth::me,
     ),
@@ -171,6 +176,7 @@ short visits, unplanned attendances, weeks over plan, overspent funds"),
         (name = "receipts", description = "Money received from a commissioner or a person"),
         (name = "workers", description = "Care workers and their DBS checks"),
         (name = "streams", description = "An agreement's funding streams"),
+        (name = "plans", description = "Support plans, version by version: draft, submitted, approved"),
         (name = "outcomes", description = "What the person wants from their support, plan by plan"),
         (name = "relationships", description = "Family ties between workers and the people they support"),
         (name = "visits", description = "Support visits on the roster"),
@@ -469,6 +475,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/visits/{ref}/cancellation", post(records::cancel))
         .route("/api/attendances/{ref}/approval", post(exceptions::approve))
         .route("/api/visits/{ref}/assignment", post(records::assign))
+        .route("/api/agreements/{ref}/plans", get(plans::read))
+        .route(
+            "/api/agreements/{ref}/plans/{version}/submission",
+            post(plans::submit),
+        )
+        .route(
+            "/api/agreements/{ref}/plans/{version}/approval",
+            post(plans::approve),
+        )
+        .route(
+            "/api/agreements/{ref}/plans/{version}/return",
+            post(plans::return_version),
+        )
         .route("/", get(workspace::home))
         .route("/exceptions/resolution", post(workspace::resolve))
         .route("/people/{ref}", get(workspace::person))

@@ -442,6 +442,7 @@ struct AgreementPageView<'a> {
     start_date: String,
     end_date: Option<String>,
     plan_version: Option<i64>,
+    plan_pending: &'a [String],
     outcomes: &'a [crate::app::workspace::OutcomeRow],
     funds: Vec<FundView>,
     /// (date, kind, description, money in, money out)
@@ -501,6 +502,7 @@ pub fn person_page(
             start_date: a.start_date.to_string(),
             end_date: a.end_date.map(|d| d.to_string()),
             plan_version: a.plan_version,
+            plan_pending: &a.plan_pending,
             outcomes: &a.outcomes,
             funds: a.funds.iter().map(fund_view).collect(),
             ledger: a

@@ -43,6 +43,7 @@ impl World {
                 "commissioner_officer",
                 vec!["--commissioner", "ICB-NE"],
             ),
+            ("ncc", "commissioner_officer", vec!["--commissioner", "NCC"]),
         ] {
             tokens.insert(name, db.account_token(name, role, &links));
         }
@@ -520,7 +521,7 @@ fn a_coordinator_resolves_an_exception_once_and_the_audit_log_says_who() {
 }
 
 /// Signs `username` in through the sign-in form; returns the session cookie's value.
-fn sign_in(w: &World, username: &str, password: &str) -> String {
+pub(crate) fn sign_in(w: &World, username: &str, password: &str) -> String {
     let form = w.send(w.client.get(w.server.url("/login")));
     let cookie_value = cookie(&form, "isf_sign_in").expect("a sign-in cookie");
     let csrf = hidden_field(&form.text, "csrf");

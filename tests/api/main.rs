@@ -5,4 +5,5 @@ mod access;
 mod cli;
 mod helpers;
 mod http;
+mod plans;
 mod records;
