@@ -5,6 +5,7 @@ pub mod costing;
 pub mod exceptions;
 pub mod idempotent;
 pub mod import;
+pub mod listing;
 pub mod plans;
 pub mod queries;
 pub mod receipts;

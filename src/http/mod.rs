@@ -404,7 +404,12 @@ fn record_routes() -> Router<AppState> {
             )
         })
         .fold(Router::new(), |router, kind| {
-            router.route(&records::path_of(kind), records::route(kind))
+            let route = if crate::app::listing::LISTED_KINDS.contains(&kind) {
+                records::route(kind).merge(records::list_route(kind))
+            } else {
+                records::route(kind)
+            };
+            router.route(&records::path_of(kind), route)
         })
 }
 
@@ -459,7 +464,10 @@ pub fn router(state: AppState) -> Router {
             "/api/exceptions/{key}/resolution",
             post(exceptions::resolve),
         )
-        .route("/api/receipts", post(receipts::record))
+        .route(
+            "/api/receipts",
+            post(receipts::record).merge(records::list_route(FileKind::Receipts)),
+        )
         .route("/api/reversals", post(reversals::record))
         .route("/api/audit", get(auth::audit))
         .route("/api/me", get(auth::me))

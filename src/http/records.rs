@@ -9,6 +9,7 @@ use super::idempotent::{idempotency_key, reply_response};
 use super::Problem;
 use super::{ApiError, AppState, FieldError};
 use crate::app::import::FileKind;
+use crate::app::listing::{list_records, LISTED_KINDS};
 use crate::app::receipts::Reply;
 use crate::app::records::{
     change_visit, changes_costs, record_row, RecordInput, RecordedRow, VisitChange,
@@ -409,16 +410,146 @@ impl utoipa::Modify for Operations {
                         .build(),
                 )
                 .build();
-            let path = path_of(kind);
-            let item = PathItem::new(HttpMethod::Post, operation);
-            match openapi.paths.paths.get_mut(&path) {
-                Some(existing) => existing.merge_operations(item),
-                None => {
-                    openapi.paths.paths.insert(path, item);
-                }
+            add_operation(openapi, kind, PathItem::new(HttpMethod::Post, operation));
+        }
+        for kind in LISTED_KINDS {
+            let text = || {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(2000))
+            };
+            let mut record = ObjectBuilder::new().description(Some(format!(
+                "A held {}, as a row of `{}`: each column a string, an empty cell \"\".",
+                kind.record_name(),
+                kind.file_name()
+            )));
+            for c in kind.columns() {
+                record = record.property(*c, text()).required(*c);
             }
+            let page = ObjectBuilder::new()
+                .property(
+                    "items",
+                    utoipa::openapi::schema::ArrayBuilder::new().items(record),
+                )
+                .required("items")
+                .property(
+                    "next_after",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .description(Some(
+                            "Pass as `after` for the next page; absent on the last page",
+                        )),
+                );
+            let collection = kind.file_name().trim_end_matches(".csv");
+            let operation = OperationBuilder::new()
+                .operation_id(Some(format!("list_{collection}")))
+                .tag(collection)
+                .summary(Some(format!("List {collection}")))
+                .description(Some(format!(
+                    "Held {collection} in ref order, a page at a time, each as a row of `{}`, as \
+                     far as the caller may see: {}. `agreement` keeps one agreement's; `from` and \
+                     `to` keep those dated in the period{}.",
+                    kind.file_name(),
+                    match kind {
+                        FileKind::Workers => "provider staff every worker, a care worker themselves",
+                        FileKind::Attendances => "provider staff every attendance, a care worker their own, a budget holder or officer those of the agreements they see",
+                        _ => "provider staff every one, a budget holder or officer those of the agreements they see; a care worker never",
+                    },
+                    match kind {
+                        FileKind::Workers => " (a worker is kept when they are on a visit the filter keeps)",
+                        FileKind::Attendances => " (by the local date of check-in)",
+                        FileKind::Earmarks => " (an earmark in force on any day of it)",
+                        _ => "",
+                    }
+                )))
+                .parameters(Some(
+                    <super::visits::VisitParams as utoipa::IntoParams>::into_params(|| {
+                        Some(ParameterIn::Query)
+                    }),
+                ))
+                .responses(
+                    ResponsesBuilder::new()
+                        .response(
+                            "200",
+                            ResponseBuilder::new()
+                                .description("A page")
+                                .content(
+                                    "application/json",
+                                    ContentBuilder::new()
+                                        .schema(Some(RefOr::T(Schema::Object(page.build()))))
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .response("400", problem("An unknown query parameter"))
+                        .response("403", problem("Your role may not list these"))
+                        .response(
+                            "422",
+                            problem("A bad filter, `limit` or `after`, or `to` before `from`"),
+                        )
+                        .build(),
+                )
+                .build();
+            add_operation(openapi, kind, PathItem::new(HttpMethod::Get, operation));
         }
     }
+}
+
+/// Adds `item`'s operation to the path of `kind`'s collection.
+fn add_operation(
+    openapi: &mut utoipa::openapi::OpenApi,
+    kind: FileKind,
+    item: utoipa::openapi::path::PathItem,
+) {
+    let path = path_of(kind);
+    match openapi.paths.paths.get_mut(&path) {
+        Some(existing) => existing.merge_operations(item),
+        None => {
+            openapi.paths.paths.insert(path, item);
+        }
+    }
+}
+
+/// The `GET` route that lists held records of `kind` (`app::listing`).
+pub fn list_route(kind: FileKind) -> MethodRouter<AppState> {
+    axum::routing::get(
+        move |State(state): State<AppState>,
+              viewer: Viewer,
+              params: Result<
+            axum::extract::Query<super::visits::VisitParams>,
+            axum::extract::rejection::QueryRejection,
+        >| async move {
+            let axum::extract::Query(params) = params?;
+            let (filter, after, limit) = params.parse()?;
+            let page = list_records(
+                &state.db,
+                &viewer.principal,
+                kind,
+                &filter,
+                after.as_deref(),
+                limit,
+            )
+            .await?;
+            let items: Vec<Value> = page
+                .items
+                .into_iter()
+                .map(|r| {
+                    Value::Object(
+                        r.fields
+                            .into_iter()
+                            .map(|(c, v)| (c.to_owned(), Value::String(v)))
+                            .collect(),
+                    )
+                })
+                .collect();
+            let mut body = Map::new();
+            body.insert("items".to_owned(), Value::Array(items));
+            if let Some(next) = page.next_after {
+                body.insert("next_after".to_owned(), Value::String(next));
+            }
+            Ok::<_, ApiError>(Json(Value::Object(body)))
+        },
+    )
 }
 
 #[cfg(test)]

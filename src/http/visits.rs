@@ -97,7 +97,7 @@ fn present(text: &Option<String>) -> Option<&str> {
 }
 
 impl VisitParams {
-    fn parse(&self) -> Result<(VisitFilter, Option<String>, usize), ApiError> {
+    pub(super) fn parse(&self) -> Result<(VisitFilter, Option<String>, usize), ApiError> {
         let mut errors = Vec::new();
         for (field, text) in [
             ("agreement", &self.agreement),

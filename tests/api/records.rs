@@ -511,3 +511,115 @@ fn approving_an_unplanned_attendance_charges_it_once() {
     assert_eq!(services[0]["billable_minutes"], "45");
     assert_eq!(services[0]["outcome_ref"], "O-WASH");
 }
+
+/// The refs in a list page's items, by their ref column.
+fn item_refs(page: &Value, column: &str) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i[column].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn held_records_are_listed_as_their_files_rows_to_each_role_as_far_as_it_may_see() {
+    let w = World::basic();
+    let list = |who: &str, path: &str| -> Value {
+        let answer = w.get_as(who, path);
+        assert_eq!(answer.status, 200, "{who} {path}: {}", answer.text);
+        answer.json()
+    };
+    // Workers: staff page through all ten; a care worker sees their own record only.
+    let first = list("coordinator", "/api/workers?limit=4");
+    assert_eq!(
+        item_refs(&first, "worker_ref"),
+        ["W-DAN", "W-EVE", "W-FAY", "W-GUS"]
+    );
+    assert_eq!(first["items"][0]["dbs_issued_on"], "2024-06-10");
+    assert_eq!(first["items"][0]["dbs_barred_list_checked"], "true");
+    assert_eq!(first["next_after"], "W-GUS");
+    let second = list("coordinator", "/api/workers?limit=4&after=W-GUS");
+    assert_eq!(
+        item_refs(&second, "worker_ref"),
+        ["W-HAL", "W-IAN", "W-JO", "W-KAT"]
+    );
+    assert_eq!(
+        item_refs(&list("dan", "/api/workers"), "worker_ref"),
+        ["W-DAN"]
+    );
+    assert_eq!(w.get_as("ann", "/api/workers").status, 403);
+    // Workers on Chi's visits: filtered by the visits they are on.
+    let chi = item_refs(
+        &list("coordinator", "/api/workers?agreement=AG-CHI"),
+        "worker_ref",
+    );
+    assert!(
+        chi.contains(&"W-MIA".to_owned()) && !chi.contains(&"W-DAN".to_owned()),
+        "{chi:?}"
+    );
+
+    // Attendances: Dan's own; Ann's agreement's; none of another commissioner's.
+    let dan = list("dan", "/api/attendances?limit=500");
+    assert_eq!(dan["items"].as_array().unwrap().len(), 11);
+    assert!(dan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["worker_ref"] == "W-DAN"));
+    let ann = list("ann", "/api/attendances?limit=500");
+    assert_eq!(ann["items"].as_array().unwrap().len(), 15);
+    assert!(ann["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["person_ref"] == "P-ANN"));
+    assert_eq!(
+        list("icb", "/api/attendances?agreement=AG-ANN")["items"],
+        json!([])
+    );
+
+    // Money: scoped by agreement, filtered by date; never a care worker's.
+    assert_eq!(
+        item_refs(&list("ann", "/api/purchases"), "purchase_ref"),
+        ["PU-001"]
+    );
+    let pu = &list("finance", "/api/purchases?agreement=AG-BOB")["items"][0];
+    assert_eq!(pu["description"], "Match ticket, Northshire FC v Rovers");
+    assert_eq!(pu["amount"], "28.00");
+    assert_eq!(w.get_as("dan", "/api/purchases").status, 403);
+    assert_eq!(
+        item_refs(&list("icb", "/api/receipts"), "receipt_ref"),
+        ["R-006", "R-007", "R-008", "R-009"],
+        "ICB-NE funds AG-BOB only"
+    );
+    assert_eq!(
+        item_refs(
+            &list("finance", "/api/receipts?from=2026-03-18&to=2026-03-30"),
+            "receipt_ref"
+        ),
+        ["R-002", "R-004", "R-006", "R-008"]
+    );
+    assert_eq!(
+        item_refs(
+            &list("coordinator", "/api/earmarks?from=2026-06-01&to=2026-06-30"),
+            "earmark_ref"
+        ),
+        ["E-001"],
+        "in force on a day of June"
+    );
+    assert_eq!(
+        item_refs(&list("finance", "/api/repayments"), "repayment_ref"),
+        ["RP-001"]
+    );
+
+    for bad in [
+        "?from=2026-13-01",
+        "?from=2026-04-01&to=2026-03-01",
+        "?agreement=",
+        "?limit=0",
+    ] {
+        let answer = w.get_as("finance", &format!("/api/receipts{bad}"));
+        assert_eq!(answer.status, 422, "{bad}: {}", answer.text);
+    }
+}
