@@ -177,6 +177,14 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Disable an account (someone who has left): it signs in no more, and its tokens and
+    /// sessions are refused at once. Accounts are never deleted: the audit log names them.
+    Disable {
+        username: String,
+        /// Why, for the audit log.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// List the accounts, their roles and links.
     List,
 }
@@ -251,6 +259,10 @@ async fn run_user(
         UserCommand::Revoke { token_id } => {
             accounts::revoke_token(conn, &token_id, &actor, now).await?;
             println!("revoked token {token_id}");
+        }
+        UserCommand::Disable { username, reason } => {
+            accounts::disable_account(conn, &username, &reason, &actor, now).await?;
+            println!("disabled {username}");
         }
         UserCommand::Password {
             username,

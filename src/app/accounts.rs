@@ -12,7 +12,7 @@ use crate::domain::calendar::Instant;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::RngCore;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
@@ -157,8 +157,8 @@ fn check_username(username: &str) -> Result<(), AccountError> {
 }
 
 /// Creates an account; returns it and, when none was given, the generated password (shown once).
-pub async fn add_account(
-    db: &DatabaseConnection,
+pub async fn add_account<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     input: AccountInput,
     actor: &str,
     now: Instant,
@@ -307,8 +307,8 @@ pub struct IssuedToken {
 }
 
 /// Issues an API token for `username`, lasting `days` (1 to `TOKEN_DAYS_MAX`).
-pub async fn issue_token(
-    db: &DatabaseConnection,
+pub async fn issue_token<C: ConnectionTrait>(
+    db: &C,
     username: &str,
     days: i64,
     label: &str,
@@ -353,8 +353,8 @@ pub async fn issue_token(
 }
 
 /// Revokes a token by its id (the part after `isf_` and before the second `_`).
-pub async fn revoke_token(
-    db: &DatabaseConnection,
+pub async fn revoke_token<C: ConnectionTrait>(
+    db: &C,
     token_id: &str,
     actor: &str,
     now: Instant,
@@ -373,6 +373,42 @@ pub async fn revoke_token(
     )
     .await?;
     Ok(())
+}
+
+/// Disables the account `username` (someone who has left): from now on it cannot sign in, and its
+/// tokens and sessions are refused. Nobody disables their own account (the last admin would lock
+/// the provider out). Disabling a disabled account changes nothing.
+pub async fn disable_account<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    reason: &str,
+    actor: &str,
+    now: Instant,
+) -> Result<store::StoredAccount, AccountError> {
+    if username == actor {
+        return Err(invalid(
+            "username",
+            "you cannot disable your own account: ask another admin",
+        ));
+    }
+    let account = store::find_account(db, username)
+        .await?
+        .ok_or_else(|| AccountError::NoAccount(username.to_owned()))?;
+    if store::disable_account(db, username, now).await? {
+        store::append_audit(
+            db,
+            now,
+            actor,
+            "account.disabled",
+            &format!("account:{username}"),
+            reason,
+        )
+        .await?;
+    }
+    Ok(store::StoredAccount {
+        disabled: true,
+        ..account
+    })
 }
 
 async fn live_principal(db: &DatabaseConnection, username: &str) -> Result<Principal, AuthError> {

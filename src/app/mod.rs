@@ -1,5 +1,6 @@
 //! Use cases: one function per command or query. Each loads what it needs through `db`, calls the
 //! domain, persists, and returns domain values. The CLI and HTTP layers are thin callers of these.
+pub mod account_admin;
 pub mod accounts;
 pub mod costing;
 pub mod exceptions;

@@ -152,6 +152,22 @@ pub async fn list_accounts<C: ConnectionTrait>(db: &C) -> Result<Vec<StoredAccou
     Ok(out)
 }
 
+/// Disables an account (a leaver): it signs in no more and its tokens and sessions stop working.
+/// Once: a disabled account keeps its first disabling time. False when no such live account.
+pub async fn disable_account<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    now: Instant,
+) -> Result<bool, DbError> {
+    let result = accounts::Entity::update_many()
+        .col_expr(accounts::Column::DisabledAt, Expr::value(now))
+        .filter(accounts::Column::Username.eq(username))
+        .filter(accounts::Column::DisabledAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// A token as stored: its public id and the SHA-256 of its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredToken {

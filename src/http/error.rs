@@ -10,6 +10,7 @@
 //! `problem_responses`, so a client never has to read two error formats. The one exception is an
 //! HTML page: the web pages answer their errors with small pages of their own, for people, and
 //! those pass through untouched.
+use crate::app::account_admin::AccountAdminError;
 use crate::app::plans::PlanStepError;
 use crate::app::queries::QueryError;
 use crate::app::receipts::{FieldProblem, ReceiptError};
@@ -318,6 +319,24 @@ impl From<ReversalError> for ApiError {
             ReversalError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
             ReversalError::Forbidden(_) => ApiError::Forbidden(e.to_string()),
             ReversalError::Db(d) => ApiError::Internal(d.into()),
+        }
+    }
+}
+
+impl From<AccountAdminError> for ApiError {
+    fn from(e: AccountAdminError) -> ApiError {
+        use crate::app::accounts::AccountError;
+        match e {
+            AccountAdminError::Forbidden(_) => ApiError::Forbidden(e.to_string()),
+            AccountAdminError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
+            AccountAdminError::Account(a) => match a {
+                AccountError::Invalid { field, reason } => ApiError::field(field, reason),
+                AccountError::NoAccount(_) | AccountError::NoToken(_) => {
+                    ApiError::NotFound(a.to_string())
+                }
+                AccountError::Conflict(_) => ApiError::Conflict(a.to_string()),
+                AccountError::Db(d) => ApiError::Internal(d.into()),
+            },
         }
     }
 }

@@ -13,6 +13,7 @@
 //! Limits: request bodies are at most `REQUEST_BODY_BYTES_MAX`, a request runs for at most
 //! `REQUEST_TIMEOUT_SECONDS`, a page of a list holds at most `PAGE_ITEMS_MAX` items, a statement
 //! covers at most `STATEMENT_PERIOD_DAYS_MAX` days.
+pub mod accounts;
 pub mod agreements;
 pub mod auth;
 pub mod commissioners;
@@ -162,6 +163,11 @@ with the same key and body gets the original response and changes nothing."
         plans::approve,
         plans::return_version,
         auth::audit,
+        accounts::list,
+        accounts::add,
+        accounts::issue,
+        accounts::revoke,
+        accounts::disable,
         auth::me,
     ),
     modifiers(&RecordOperations, &Security),
@@ -176,6 +182,7 @@ short visits, unplanned attendances, weeks over plan, overspent funds"),
         (name = "receipts", description = "Money received from a commissioner or a person"),
         (name = "workers", description = "Care workers and their DBS checks"),
         (name = "streams", description = "An agreement's funding streams"),
+        (name = "accounts", description = "Who may use the service: accounts, API tokens (provider admin)"),
         (name = "plans", description = "Support plans, version by version: draft, submitted, approved"),
         (name = "outcomes", description = "What the person wants from their support, plan by plan"),
         (name = "relationships", description = "Family ties between workers and the people they support"),
@@ -483,6 +490,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/visits/{ref}/cancellation", post(records::cancel))
         .route("/api/attendances/{ref}/approval", post(exceptions::approve))
         .route("/api/visits/{ref}/assignment", post(records::assign))
+        .route("/api/accounts", get(accounts::list).post(accounts::add))
+        .route("/api/accounts/{username}/tokens", post(accounts::issue))
+        .route(
+            "/api/accounts/{username}/disablement",
+            post(accounts::disable),
+        )
+        .route("/api/tokens/{token_id}/revocation", post(accounts::revoke))
         .route("/api/agreements/{ref}/plans", get(plans::read))
         .route(
             "/api/agreements/{ref}/plans/{version}/submission",
