@@ -9,7 +9,8 @@ VENV=${SCHEMATHESIS_VENV:-$PWD/.venv}
 [ -x "$VENV/bin/schemathesis" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q schemathesis==4.32.5; }
 WORK=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-(cd ../.. && "$ISF" --database "sqlite://$WORK/st.db?mode=rwc" serve --demo --bind "127.0.0.1:$PORT" >"$WORK/serve.out" 2>"$WORK/serve.err") &
+# exec: the subshell becomes the server, so the trap below stops the server itself.
+(cd ../.. && exec "$ISF" --database "sqlite://$WORK/st.db?mode=rwc" serve --demo --bind "127.0.0.1:$PORT" >"$WORK/serve.out" 2>"$WORK/serve.err") &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 120); do
