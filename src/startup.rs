@@ -29,6 +29,11 @@ pub async fn serve(database: &str, demo: bool, bind: &str) -> anyhow::Result<()>
         load_demo(&conn).await?;
         demo_accounts(&conn).await?;
     }
+    match db::import_jobs::close_unfinished_jobs(&conn, chrono::Utc::now()).await {
+        Ok(0) => {}
+        Ok(closed) => tracing::warn!(closed, "import jobs left unfinished by the last run closed"),
+        Err(e) => tracing::error!(error = %e, "closing unfinished import jobs failed"),
+    }
     reconcile_through_today(&conn).await;
     let daily = tokio::spawn(reconcile_daily(conn.clone()));
     let listener = tokio::net::TcpListener::bind(bind)

@@ -12,6 +12,7 @@ mod m20261122_000003_accounts;
 mod m20261122_000004_fund_index;
 mod m20261123_000005_unplanned_approvals;
 mod m20261123_000006_plan_decisions;
+mod m20261123_000007_import_jobs;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_fund_index::Migration),
             Box::new(m20261123_000005_unplanned_approvals::Migration),
             Box::new(m20261123_000006_plan_decisions::Migration),
+            Box::new(m20261123_000007_import_jobs::Migration),
         ]
     }
 }

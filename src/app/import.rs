@@ -16,6 +16,7 @@ use crate::domain::world::HashMap;
 use crate::domain::world::World;
 use std::collections::HashSet;
 use std::fmt::Debug;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The input files, in dependency order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -317,11 +318,29 @@ pub struct FileSummary {
     pub new_rows: usize,
 }
 
+/// How far a check has got, for a caller on another thread (an import job's progress): rows in
+/// every file once they are read, then rows checked so far.
+#[derive(Debug, Default)]
+pub struct CheckProgress {
+    pub rows_total: AtomicUsize,
+    pub rows_checked: AtomicUsize,
+}
+
 /// Checks `files` (kind, bytes) against `world`, extending `world` with the new rows.
 /// Returns the new rows, or every problem found.
 pub fn check_files(
     world: &mut World,
     files: &[(FileKind, Vec<u8>)],
+) -> Result<(NewRows, Vec<FileSummary>), Vec<RowError>> {
+    check_files_counted(world, files, &CheckProgress::default())
+}
+
+/// `check_files`, counting rows into `progress` as it goes. Every file is read before any is
+/// checked, so the total is known while the checking runs.
+pub fn check_files_counted(
+    world: &mut World,
+    files: &[(FileKind, Vec<u8>)],
+    progress: &CheckProgress,
 ) -> Result<(NewRows, Vec<FileSummary>), Vec<RowError>> {
     let mut new = NewRows::default();
     let mut errors = Vec::new();
@@ -329,16 +348,25 @@ pub fn check_files(
     let mut summaries = Vec::new();
     let mut sorted: Vec<&(FileKind, Vec<u8>)> = files.iter().collect();
     sorted.sort_by_key(|(k, _)| *k);
-    for (kind, bytes) in sorted {
+    let tables: Vec<(FileKind, Result<Table, Vec<RowError>>)> = sorted
+        .into_iter()
+        .map(|(kind, bytes)| (*kind, read_table(kind.file_name(), bytes, kind.columns())))
+        .collect();
+    let rows_total = tables
+        .iter()
+        .map(|(_, t)| t.as_ref().map_or(0, Table::len))
+        .sum();
+    progress.rows_total.store(rows_total, Ordering::Relaxed);
+    for (kind, table) in tables {
         if kind.depends_on().iter().any(|d| rejected.contains(d)) {
-            rejected.insert(*kind);
+            rejected.insert(kind);
             continue;
         }
-        let table = match read_table(kind.file_name(), bytes, kind.columns()) {
+        let table = match table {
             Ok(t) => t,
             Err(e) => {
                 errors.extend(e);
-                rejected.insert(*kind);
+                rejected.insert(kind);
                 continue;
             }
         };
@@ -351,12 +379,13 @@ pub fn check_files(
             plans: HashMap::default(),
             timeline: None,
             visit_attendances: None,
+            progress,
         };
-        checker.check(*kind, &table);
+        checker.check(kind, &table);
         let file_errors = checker.errors;
         if !file_errors.is_empty() {
             errors.extend(file_errors);
-            rejected.insert(*kind);
+            rejected.insert(kind);
         }
         summaries.push(FileSummary {
             file: kind.file_name().to_owned(),
@@ -386,6 +415,7 @@ struct Checker<'w> {
     timeline: Option<WorkerTimeline>,
     /// Attendances by visit (worker refs), built when first needed.
     visit_attendances: Option<HashMap<String, Vec<String>>>,
+    progress: &'w CheckProgress,
 }
 
 /// What to do with a parsed row.
@@ -415,6 +445,7 @@ impl Checker<'_> {
                 FileKind::Earmarks => self.earmark(&mut row),
             }
             self.errors.append(&mut row.errors);
+            self.progress.rows_checked.fetch_add(1, Ordering::Relaxed);
         }
         match kind {
             FileKind::Streams => self.check_primary_streams(table),
@@ -1881,12 +1912,17 @@ pub fn money_transactions(new: &NewRows) -> Vec<crate::domain::ledger::Transacti
     out
 }
 
+/// Held while an import checks and writes: imports run one at a time in the process, so two never
+/// check against the same held records and then both write.
+pub(crate) static IMPORTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Imports `files` all or nothing.
 pub async fn import_files(
     db: &sea_orm::DatabaseConnection,
     files: &[(FileKind, Vec<u8>)],
     now: Instant,
 ) -> Result<Vec<FileSummary>, ImportError> {
+    let _turn = IMPORTING.lock().await;
     let clock = std::time::Instant::now();
     let mut world = crate::db::load_world(db).await?;
     tracing::debug!(elapsed = ?clock.elapsed(), "world loaded");

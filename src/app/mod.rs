@@ -6,6 +6,7 @@ pub mod costing;
 pub mod exceptions;
 pub mod idempotent;
 pub mod import;
+pub mod import_jobs;
 pub mod listing;
 pub mod plans;
 pub mod queries;

@@ -593,3 +593,35 @@ pub mod audit_log {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod import_jobs {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "import_jobs")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub job_id: String,
+        pub requested_by: String,
+        pub requested_at: DateTimeUtc,
+        /// The file names, comma-separated, in dependency order.
+        pub files: String,
+        pub bytes: i64,
+        pub status: String,
+        pub rows_total: Option<i64>,
+        pub rows_checked: i64,
+        pub new_rows: Option<i64>,
+        /// JSON: `[{"file", "rows", "new_rows"}]`.
+        pub summaries: String,
+        /// JSON: `[{"file", "line", "column", "reason"}]`, the first `IMPORT_ERRORS_KEPT_MAX`.
+        pub errors: String,
+        pub errors_total: i64,
+        pub message: String,
+        pub finished_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

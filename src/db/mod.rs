@@ -4,6 +4,7 @@ pub mod accounts;
 mod bulk;
 pub mod entities;
 pub mod idempotency;
+pub mod import_jobs;
 mod repo;
 
 pub use repo::*;

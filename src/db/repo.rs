@@ -439,8 +439,20 @@ pub async fn write_import<C: TransactionTrait>(
     now: Instant,
 ) -> Result<(), DbError> {
     let txn = db.begin().await?;
+    write_import_in(&txn, new, transactions, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// `write_import` inside the caller's transaction (an import job marks itself written in it).
+pub async fn write_import_in<C: ConnectionTrait>(
+    txn: &C,
+    new: &NewRows,
+    transactions: Vec<Transaction>,
+    now: Instant,
+) -> Result<(), DbError> {
     insert_all(
-        &txn,
+        txn,
         new.commissioners
             .iter()
             .map(|c| {
@@ -466,7 +478,7 @@ pub async fn write_import<C: TransactionTrait>(
     )
     .await?;
     insert_all(
-        &txn,
+        txn,
         new.rates
             .iter()
             .map(|r| {
@@ -486,7 +498,7 @@ pub async fn write_import<C: TransactionTrait>(
     )
     .await?;
     insert_all(
-        &txn,
+        txn,
         new.people
             .iter()
             .map(|p| {
@@ -508,7 +520,7 @@ pub async fn write_import<C: TransactionTrait>(
     )
     .await?;
     insert_all(
-        &txn,
+        txn,
         new.workers
             .iter()
             .map(|w| {
@@ -527,7 +539,7 @@ pub async fn write_import<C: TransactionTrait>(
     )
     .await?;
     insert_all(
-        &txn,
+        txn,
         new.agreements
             .iter()
             .map(|a| {
@@ -558,7 +570,7 @@ pub async fn write_import<C: TransactionTrait>(
     )
     .await?;
     insert_all(
-        &txn,
+        txn,
         new.streams
             .iter()
             .map(|s| {
@@ -579,7 +591,7 @@ pub async fn write_import<C: TransactionTrait>(
     )
     .await?;
     insert_all(
-        &txn,
+        txn,
         new.outcomes
             .iter()
             .map(|o| {
@@ -602,7 +614,7 @@ pub async fn write_import<C: TransactionTrait>(
     )
     .await?;
     insert_all(
-        &txn,
+        txn,
         new.relationships
             .iter()
             .map(|r| {
@@ -648,7 +660,7 @@ pub async fn write_import<C: TransactionTrait>(
             v.cancellation.as_ref().map(|c| c.by.word()).into(),
         ]);
     }
-    visit_rows.insert(&txn).await?;
+    visit_rows.insert(txn).await?;
     let mut attendance_rows = Rows::with_capacity(
         "attendances",
         &[
@@ -675,9 +687,9 @@ pub async fn write_import<C: TransactionTrait>(
             a.location_verified.into(),
         ]);
     }
-    attendance_rows.insert(&txn).await?;
+    attendance_rows.insert(txn).await?;
     insert_all(
-        &txn,
+        txn,
         new.receipts
             .iter()
             .map(|r| {
@@ -696,7 +708,7 @@ pub async fn write_import<C: TransactionTrait>(
     )
     .await?;
     insert_all(
-        &txn,
+        txn,
         new.purchases
             .iter()
             .map(|p| {
@@ -718,7 +730,7 @@ pub async fn write_import<C: TransactionTrait>(
     )
     .await?;
     insert_all(
-        &txn,
+        txn,
         new.repayments
             .iter()
             .map(|r| {
@@ -737,7 +749,7 @@ pub async fn write_import<C: TransactionTrait>(
     )
     .await?;
     insert_all(
-        &txn,
+        txn,
         new.earmarks
             .iter()
             .map(|e| {
@@ -756,8 +768,7 @@ pub async fn write_import<C: TransactionTrait>(
         8,
     )
     .await?;
-    append_transactions_in(&txn, transactions, now).await?;
-    txn.commit().await?;
+    append_transactions_in(txn, transactions, now).await?;
     Ok(())
 }
 

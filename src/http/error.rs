@@ -11,6 +11,7 @@
 //! HTML page: the web pages answer their errors with small pages of their own, for people, and
 //! those pass through untouched.
 use crate::app::account_admin::AccountAdminError;
+use crate::app::import_jobs::ImportJobError;
 use crate::app::plans::PlanStepError;
 use crate::app::queries::QueryError;
 use crate::app::receipts::{FieldProblem, ReceiptError};
@@ -350,6 +351,18 @@ impl From<PlanStepError> for ApiError {
             PlanStepError::Invalid { field, reason } => ApiError::field(field, reason),
             PlanStepError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
             PlanStepError::Db(d) => ApiError::Internal(d.into()),
+        }
+    }
+}
+
+impl From<ImportJobError> for ApiError {
+    fn from(e: ImportJobError) -> ApiError {
+        match e {
+            ImportJobError::Forbidden(_) => ApiError::Forbidden(e.to_string()),
+            ImportJobError::Invalid(reason) => ApiError::field("files", reason),
+            ImportJobError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            ImportJobError::KeyReused => ApiError::IdempotencyKeyReused(e.to_string()),
+            ImportJobError::Db(d) => ApiError::Internal(d.into()),
         }
     }
 }

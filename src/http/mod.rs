@@ -22,6 +22,7 @@ pub mod error;
 pub mod exceptions;
 pub mod health;
 pub mod idempotent;
+pub mod imports;
 pub mod pages;
 pub mod people;
 pub mod plans;
@@ -81,6 +82,8 @@ pub struct AppState {
     docs_html: Bytes,
     /// Set while a reconcile asked for by a write is waiting to start.
     reconcile_pending: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Imports sent through the API that are running in this process.
+    pub import_jobs: std::sync::Arc<crate::app::import_jobs::ImportJobs>,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
             openapi_json: Bytes::from(openapi.to_pretty_json().unwrap_or_default()),
             docs_html: Bytes::from(docs::page(&openapi)),
             reconcile_pending: Default::default(),
+            import_jobs: Default::default(),
         }
     }
 
@@ -169,6 +173,8 @@ with the same key and body gets the original response and changes nothing."
         accounts::revoke,
         accounts::disable,
         auth::me,
+        imports::send,
+        imports::read,
     ),
     modifiers(&RecordOperations, &Security),
     tags(
@@ -192,6 +198,7 @@ short visits, unplanned attendances, weeks over plan, overspent funds"),
         (name = "repayments", description = "Money paid back to a commissioner"),
         (name = "earmarks", description = "Money set aside for a purpose"),
         (name = "reversals", description = "Corrections: a reversal names the transaction it reverses and why"),
+        (name = "imports", description = "CSV files sent through the API, imported as a job whose progress you read"),
         (name = "audit", description = "Who is asking, and who changed what and when"),
     )
 )]
@@ -510,6 +517,11 @@ pub fn router(state: AppState) -> Router {
             "/api/agreements/{ref}/plans/{version}/return",
             post(plans::return_version),
         )
+        .route(
+            "/api/imports",
+            post(imports::send).layer(DefaultBodyLimit::max(workspace::UPLOAD_BYTES_MAX)),
+        )
+        .route("/api/imports/{job_id}", get(imports::read))
         .route("/", get(workspace::home))
         .route("/exceptions/resolution", post(workspace::resolve))
         .route("/people/{ref}", get(workspace::person))

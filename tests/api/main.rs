@@ -6,5 +6,6 @@ mod accounts;
 mod cli;
 mod helpers;
 mod http;
+mod imports;
 mod plans;
 mod records;
