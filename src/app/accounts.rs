@@ -157,7 +157,7 @@ fn check_username(username: &str) -> Result<(), AccountError> {
 }
 
 /// Creates an account; returns it and, when none was given, the generated password (shown once).
-pub async fn add_account<C: ConnectionTrait + TransactionTrait>(
+pub async fn add_account<C: ConnectionTrait + TransactionTrait + 'static>(
     db: &C,
     input: AccountInput,
     actor: &str,

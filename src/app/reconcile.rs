@@ -11,7 +11,7 @@ use crate::domain::model::Stream;
 use crate::domain::world::HashMap;
 use crate::domain::world::World;
 use chrono::NaiveDate;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, HashSet};
 
 #[derive(Debug, thiserror::Error)]
@@ -246,17 +246,22 @@ pub async fn reconcile(
     tracing::debug!(elapsed = ?clock.elapsed(), "postings planned");
     // Exceptions depend on the ledger as it will stand, so once the new transactions have their
     // ids they are found on another thread while the database writes them.
-    let txn = db.begin().await.map_err(DbError::from)?;
-    db::number_transactions(&txn, &mut postings).await?;
+    let (found_tx, found_rx) = tokio::sync::oneshot::channel();
     let mut after = ledger;
-    after.extend(postings.iter().cloned());
-    let finding = tokio::task::spawn_blocking(move || current_exceptions(&world, &after, through));
-    db::insert_numbered(&txn, &postings, now).await?;
-    txn.commit().await.map_err(DbError::from)?;
+    db::append_numbered(db, std::mem::take(&mut postings), now, move |numbered| {
+        after.extend(numbered.iter().cloned());
+        let finding = std::thread::spawn(move || current_exceptions(&world, &after, through));
+        let _ = found_tx.send(finding);
+    })
+    .await?;
     tracing::debug!(elapsed = ?clock.elapsed(), "postings appended");
-    let exceptions = finding
+    let finding = found_rx
         .await
-        .map_err(|e| ReconcileError::Interrupted(e.to_string()))??;
+        .map_err(|e| ReconcileError::Interrupted(e.to_string()))?;
+    let exceptions = tokio::task::spawn_blocking(move || finding.join())
+        .await
+        .map_err(|e| ReconcileError::Interrupted(e.to_string()))?
+        .map_err(|_| ReconcileError::Interrupted("finding exceptions panicked".to_owned()))??;
     tracing::debug!(elapsed = ?clock.elapsed(), "exceptions found");
     db::sync_exceptions(db, &exceptions, now).await?;
     tracing::debug!(elapsed = ?clock.elapsed(), "exceptions stored");

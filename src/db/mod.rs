@@ -6,6 +6,7 @@ pub mod entities;
 pub mod idempotency;
 pub mod import_jobs;
 mod repo;
+mod sqlite_direct;
 
 pub use repo::*;
 

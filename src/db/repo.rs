@@ -13,8 +13,8 @@ use crate::domain::world::World;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IntoActiveModel, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -166,9 +166,37 @@ pub async fn fund_balances<C: ConnectionTrait>(
         .collect())
 }
 
+/// `db` as a SQLite connection of its own (not a transaction), if it is one.
+fn sqlite_connection<C: ConnectionTrait + 'static>(db: &C) -> Option<&DatabaseConnection> {
+    (db as &dyn std::any::Any)
+        .downcast_ref::<DatabaseConnection>()
+        .filter(|conn| super::sqlite_direct::is_sqlite(conn))
+}
+
 /// The whole of the provider's records, as domain values.
-pub async fn load_world<C: ConnectionTrait>(db: &C) -> Result<World, DbError> {
+pub async fn load_world<C: ConnectionTrait + 'static>(db: &C) -> Result<World, DbError> {
     let mut world = World::default();
+    // The two largest tables straight from SQLite when `db` is a SQLite connection (not inside a
+    // transaction, which sea-orm holds): see `sqlite_direct`.
+    let direct = match sqlite_connection(db) {
+        Some(conn) => Some(
+            super::sqlite_direct::with_sqlite(conn, |c| {
+                Ok((
+                    super::sqlite_direct::visit_models(c)?,
+                    super::sqlite_direct::attendance_models(c)?,
+                ))
+            })
+            .await?,
+        ),
+        None => None,
+    };
+    let (visit_models, attendance_models) = match direct {
+        Some(models) => models,
+        None => (
+            visits::Entity::find().all(db).await?,
+            attendances::Entity::find().all(db).await?,
+        ),
+    };
     for m in commissioners::Entity::find().all(db).await? {
         let terms = ContractTerms {
             billing_basis: word("billing_basis", &m.billing_basis, BillingBasis::parse)?,
@@ -269,7 +297,7 @@ pub async fn load_world<C: ConnectionTrait>(db: &C) -> Result<World, DbError> {
         };
         world.relationships.insert((m.worker_ref, m.person_ref), r);
     }
-    for m in visits::Entity::find().all(db).await? {
+    for m in visit_models {
         let cancellation = match (m.cancelled_at, m.cancelled_by) {
             (Some(at), Some(by)) => Some(Cancellation {
                 at,
@@ -293,7 +321,7 @@ pub async fn load_world<C: ConnectionTrait>(db: &C) -> Result<World, DbError> {
         };
         world.visits.insert(m.visit_ref, v);
     }
-    for m in attendances::Entity::find().all(db).await? {
+    for m in attendance_models {
         let a = Attendance {
             attendance_ref: m.attendance_ref.clone(),
             visit_ref: m.visit_ref,
@@ -773,51 +801,80 @@ pub async fn write_import_in<C: ConnectionTrait>(
 }
 
 /// Every ledger transaction with its postings and service lines, in id order.
-pub async fn load_ledger<C: ConnectionTrait>(db: &C) -> Result<Vec<Transaction>, DbError> {
+pub async fn load_ledger<C: ConnectionTrait + 'static>(
+    db: &C,
+) -> Result<Vec<Transaction>, DbError> {
     load_ledger_with(db, true, None).await
 }
 
 /// Every ledger transaction with its postings but without service lines (returns and the journal
 /// need only the money).
-pub async fn load_ledger_money<C: ConnectionTrait>(db: &C) -> Result<Vec<Transaction>, DbError> {
+pub async fn load_ledger_money<C: ConnectionTrait + 'static>(
+    db: &C,
+) -> Result<Vec<Transaction>, DbError> {
     load_ledger_with(db, false, None).await
 }
 
 /// The transactions about one subject (`purchase:PU-001`), with their postings, in id order.
-pub async fn ledger_of_subject<C: ConnectionTrait>(
+pub async fn ledger_of_subject<C: ConnectionTrait + 'static>(
     db: &C,
     subject: &str,
 ) -> Result<Vec<Transaction>, DbError> {
     load_ledger_with(db, false, Some(subject)).await
 }
 
-async fn load_ledger_with<C: ConnectionTrait>(
+async fn load_ledger_with<C: ConnectionTrait + 'static>(
     db: &C,
     with_lines: bool,
     subject: Option<&str>,
 ) -> Result<Vec<Transaction>, DbError> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    let mut transactions = ledger_transactions::Entity::find();
-    let mut posting_rows = ledger_postings::Entity::find();
-    if let Some(subject) = subject {
-        transactions = transactions.filter(ledger_transactions::Column::Subject.eq(subject));
-        posting_rows = posting_rows.filter(
-            ledger_postings::Column::TransactionId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(ledger_transactions::Column::Id)
-                    .from(ledger_transactions::Entity)
-                    .and_where(ledger_transactions::Column::Subject.eq(subject))
-                    .to_owned(),
-            ),
-        );
-    }
+    let (transaction_rows, posting_rows, line_rows) = match (sqlite_connection(db), subject) {
+        (Some(conn), None) => {
+            super::sqlite_direct::with_sqlite(conn, move |c| {
+                super::sqlite_direct::ledger_models(c, with_lines)
+            })
+            .await?
+        }
+        _ => {
+            let mut transactions = ledger_transactions::Entity::find();
+            let mut postings = ledger_postings::Entity::find();
+            if let Some(subject) = subject {
+                transactions =
+                    transactions.filter(ledger_transactions::Column::Subject.eq(subject));
+                postings = postings.filter(
+                    ledger_postings::Column::TransactionId.in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(ledger_transactions::Column::Id)
+                            .from(ledger_transactions::Entity)
+                            .and_where(ledger_transactions::Column::Subject.eq(subject))
+                            .to_owned(),
+                    ),
+                );
+            }
+            let postings = postings
+                .order_by_asc(ledger_postings::Column::TransactionId)
+                .order_by_asc(ledger_postings::Column::PostingNo)
+                .all(db)
+                .await?;
+            let lines = if with_lines {
+                service_lines::Entity::find()
+                    .order_by_asc(service_lines::Column::TransactionId)
+                    .order_by_asc(service_lines::Column::LineNo)
+                    .all(db)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            let transactions = transactions
+                .order_by_asc(ledger_transactions::Column::Id)
+                .all(db)
+                .await?;
+            (transactions, postings, lines)
+        }
+    };
     let mut postings: HashMap<i64, Vec<Posting>> = HashMap::new();
-    for p in posting_rows
-        .order_by_asc(ledger_postings::Column::TransactionId)
-        .order_by_asc(ledger_postings::Column::PostingNo)
-        .all(db)
-        .await?
-    {
+    for p in posting_rows {
         let account = Account::from_parts(
             &p.account,
             p.agreement_ref.as_deref(),
@@ -830,15 +887,6 @@ async fn load_ledger_with<C: ConnectionTrait>(
         });
     }
     let mut lines: HashMap<i64, Vec<ServiceLine>> = HashMap::new();
-    let line_rows = if with_lines {
-        service_lines::Entity::find()
-            .order_by_asc(service_lines::Column::TransactionId)
-            .order_by_asc(service_lines::Column::LineNo)
-            .all(db)
-            .await?
-    } else {
-        Vec::new()
-    };
     for l in line_rows {
         let charge = match l.charge.as_str() {
             "service" => Charge::Service,
@@ -861,12 +909,8 @@ async fn load_ledger_with<C: ConnectionTrait>(
                 },
             });
     }
-    let mut out = Vec::new();
-    for t in transactions
-        .order_by_asc(ledger_transactions::Column::Id)
-        .all(db)
-        .await?
-    {
+    let mut out = Vec::with_capacity(transaction_rows.len());
+    for t in transaction_rows {
         out.push(Transaction {
             id: t.id,
             key: t.idempotency_key,
@@ -971,6 +1015,37 @@ pub async fn number_transactions<C: ConnectionTrait>(
         t.id = id;
     }
     Ok(())
+}
+
+/// Numbers `transactions` after the highest id held and appends them, in one database
+/// transaction; `numbered` sees them once they have their ids, before they are written (the
+/// reconcile finds exceptions meanwhile). On SQLite the write goes straight through SQLite
+/// (`sqlite_direct`). Returns them numbered.
+pub async fn append_numbered(
+    db: &DatabaseConnection,
+    mut transactions: Vec<Transaction>,
+    now: Instant,
+    numbered: impl FnOnce(&[Transaction]) + Send + 'static,
+) -> Result<Vec<Transaction>, DbError> {
+    if transactions.is_empty() {
+        numbered(&transactions);
+        return Ok(transactions);
+    }
+    if let Some(conn) = sqlite_connection(db) {
+        let clock = std::time::Instant::now();
+        let written = super::sqlite_direct::with_sqlite(conn, move |c| {
+            super::sqlite_direct::append_numbered(c, transactions, now, numbered)
+        })
+        .await?;
+        tracing::debug!(rows = written.len(), elapsed = ?clock.elapsed(), "transactions appended directly");
+        return Ok(written);
+    }
+    let txn = db.begin().await?;
+    number_transactions(&txn, &mut transactions).await?;
+    numbered(&transactions);
+    insert_numbered(&txn, &transactions, now).await?;
+    txn.commit().await?;
+    Ok(transactions)
 }
 
 /// Inserts transactions already given their ids by [`number_transactions`].

@@ -1,0 +1,303 @@
+//! The largest reads and the reconcile's ledger write straight through SQLite's C API (rusqlite on
+//! the pool's own connection), for SQLite only.
+//!
+//! sqlx hands every row from its worker thread to the async side one value at a time; for the
+//! hundreds of thousands of visits, attendances and postings a reconcile or a return reads, that
+//! costs several times SQLite's own work (issue 3's figure). Here the pool's connection is
+//! borrowed (`lock_handle`, sqlx's documented way to call SQLite directly), so there is still one
+//! connection and one transaction order, and the rows come back as the same entity models
+//! sea-orm builds: what turns them into domain values is shared with the PostgreSQL path.
+use super::entities::{attendances, ledger_postings, ledger_transactions, service_lines, visits};
+use super::DbError;
+use crate::domain::calendar::Instant;
+use crate::domain::ledger::{Account, Transaction};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, Row};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+
+fn sqlite_error(e: impl std::fmt::Display) -> DbError {
+    DbError::Db(sea_orm::DbErr::Custom(format!("SQLite: {e}")))
+}
+
+/// Whether `db` is SQLite (the only engine this module serves).
+pub fn is_sqlite(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DatabaseBackend::Sqlite
+}
+
+/// Runs `work` on the SQLite connection under `db`, on a blocking thread while sqlx's worker
+/// stands aside; any other use of the pool waits meanwhile.
+pub async fn with_sqlite<T: Send + 'static>(
+    db: &DatabaseConnection,
+    work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+) -> Result<T, DbError> {
+    let mut pooled = db
+        .get_sqlite_connection_pool()
+        .acquire()
+        .await
+        .map_err(sqlite_error)?;
+    tokio::task::spawn_blocking(move || {
+        let runtime = tokio::runtime::Handle::current();
+        let mut locked = runtime
+            .block_on(pooled.lock_handle())
+            .map_err(sqlite_error)?;
+        let raw = locked.as_raw_handle();
+        // SAFETY: `locked` keeps sqlx's worker off this handle until it is dropped, after `conn`;
+        // a connection made by `from_handle` never closes the handle it borrows.
+        let conn = unsafe { Connection::from_handle(raw.as_ptr()) }.map_err(sqlite_error)?;
+        let out = work(&conn).map_err(sqlite_error);
+        drop(conn);
+        drop(locked);
+        out
+    })
+    .await
+    .map_err(sqlite_error)?
+}
+
+fn instant(row: &Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
+    row.get(i)
+}
+
+/// Every visit, as sea-orm's model.
+pub fn visit_models(conn: &Connection) -> rusqlite::Result<Vec<visits::Model>> {
+    let mut st = conn.prepare(
+        "SELECT visit_ref, agreement_ref, outcome_ref, planned_start, planned_end, \
+         workers_required, worker_refs, cancelled_at, cancelled_by FROM visits",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(visits::Model {
+            visit_ref: r.get(0)?,
+            agreement_ref: r.get(1)?,
+            outcome_ref: r.get(2)?,
+            planned_start: instant(r, 3)?,
+            planned_end: instant(r, 4)?,
+            workers_required: r.get(5)?,
+            worker_refs: r.get(6)?,
+            cancelled_at: r.get(7)?,
+            cancelled_by: r.get(8)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Every attendance, as sea-orm's model.
+pub fn attendance_models(conn: &Connection) -> rusqlite::Result<Vec<attendances::Model>> {
+    let mut st = conn.prepare(
+        "SELECT attendance_ref, visit_ref, person_ref, worker_ref, check_in, check_out, method, \
+         location_verified FROM attendances",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(attendances::Model {
+            attendance_ref: r.get(0)?,
+            visit_ref: r.get(1)?,
+            person_ref: r.get(2)?,
+            worker_ref: r.get(3)?,
+            check_in: instant(r, 4)?,
+            check_out: instant(r, 5)?,
+            method: r.get(6)?,
+            location_verified: r.get(7)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The whole ledger as models, in the orders `load_ledger` assembles them: transactions by id,
+/// postings and (when asked) service lines by transaction and number.
+pub type LedgerModels = (
+    Vec<ledger_transactions::Model>,
+    Vec<ledger_postings::Model>,
+    Vec<service_lines::Model>,
+);
+
+pub fn ledger_models(conn: &Connection, with_lines: bool) -> rusqlite::Result<LedgerModels> {
+    let mut st = conn.prepare(
+        "SELECT id, idempotency_key, kind, txn_date, agreement_ref, subject, reverses_id, \
+         description, recorded_at FROM ledger_transactions ORDER BY id",
+    )?;
+    let transactions = st
+        .query_map([], |r| {
+            Ok(ledger_transactions::Model {
+                id: r.get(0)?,
+                idempotency_key: r.get(1)?,
+                kind: r.get(2)?,
+                txn_date: r.get(3)?,
+                agreement_ref: r.get(4)?,
+                subject: r.get(5)?,
+                reverses_id: r.get(6)?,
+                description: r.get(7)?,
+                recorded_at: instant(r, 8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut st = conn.prepare(
+        "SELECT transaction_id, posting_no, account, agreement_ref, stream_ref, amount_pence \
+         FROM ledger_postings ORDER BY transaction_id, posting_no",
+    )?;
+    let postings = st
+        .query_map([], |r| {
+            Ok(ledger_postings::Model {
+                transaction_id: r.get(0)?,
+                posting_no: r.get(1)?,
+                account: r.get(2)?,
+                agreement_ref: r.get(3)?,
+                stream_ref: r.get(4)?,
+                amount_pence: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let lines = if with_lines {
+        let mut st = conn.prepare(
+            "SELECT transaction_id, line_no, visit_ref, stream_ref, worker_ref, charge, \
+             planned_minutes, billable_minutes, rate_pence, amount_pence \
+             FROM service_lines ORDER BY transaction_id, line_no",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(service_lines::Model {
+                transaction_id: r.get(0)?,
+                line_no: r.get(1)?,
+                visit_ref: r.get(2)?,
+                stream_ref: r.get(3)?,
+                worker_ref: r.get(4)?,
+                charge: r.get(5)?,
+                planned_minutes: r.get(6)?,
+                billable_minutes: r.get(7)?,
+                rate_pence: r.get(8)?,
+                amount_pence: r.get(9)?,
+            })
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
+    Ok((transactions, postings, lines))
+}
+
+/// Numbers `transactions` after the highest id held and inserts them with their postings and
+/// service lines, in one transaction (`BEGIN IMMEDIATE`: no other writer between the two);
+/// `numbered` sees them once they have their ids, before the insert. Returns them numbered.
+pub fn append_numbered(
+    conn: &Connection,
+    mut transactions: Vec<Transaction>,
+    now: Instant,
+    numbered: impl FnOnce(&[Transaction]),
+) -> rusqlite::Result<Vec<Transaction>> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let written = (|| {
+        let max_id: Option<i64> =
+            conn.query_row("SELECT MAX(id) FROM ledger_transactions", [], |r| r.get(0))?;
+        for (id, t) in (max_id.unwrap_or(0) + 1..).zip(transactions.iter_mut()) {
+            t.id = id;
+        }
+        numbered(&transactions);
+        // The same text sqlx writes for an instant, so either driver reads the other's rows.
+        let recorded_at = now.to_rfc3339();
+        let mut txn_st = conn.prepare(
+            "INSERT INTO ledger_transactions (id, idempotency_key, kind, txn_date, agreement_ref, \
+             subject, reverses_id, description, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )?;
+        let mut posting_st = conn.prepare(
+            "INSERT INTO ledger_postings (transaction_id, posting_no, account, agreement_ref, \
+             stream_ref, amount_pence) VALUES (?, ?, ?, ?, ?, ?)",
+        )?;
+        let mut line_st = conn.prepare(
+            "INSERT INTO service_lines (transaction_id, line_no, visit_ref, stream_ref, \
+             worker_ref, charge, planned_minutes, billable_minutes, rate_pence, amount_pence) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )?;
+        for t in &transactions {
+            debug_assert!(t.entry.sum().is_zero(), "a transaction must balance");
+            txn_st.execute(params![
+                t.id,
+                t.key,
+                t.entry.kind.word(),
+                t.entry.date.format("%Y-%m-%d").to_string(),
+                t.agreement_ref,
+                t.subject,
+                t.reverses,
+                t.description,
+                recorded_at,
+            ])?;
+            for (i, p) in t.entry.postings.iter().enumerate() {
+                let (agreement_ref, stream_ref) = match &p.account {
+                    Account::Fund {
+                        agreement_ref,
+                        stream_ref,
+                    } => (Some(agreement_ref.as_str()), Some(stream_ref.as_str())),
+                    _ => (None, None),
+                };
+                posting_st.execute(params![
+                    t.id,
+                    i as i64 + 1,
+                    p.account.kind_word(),
+                    agreement_ref,
+                    stream_ref,
+                    p.amount.pence(),
+                ])?;
+            }
+            for (i, l) in t.lines.iter().enumerate() {
+                line_st.execute(params![
+                    t.id,
+                    i as i64 + 1,
+                    l.visit_ref,
+                    l.stream_ref,
+                    l.line.worker_ref,
+                    l.line.charge.word(),
+                    l.line.planned_minutes,
+                    l.line.billable_minutes,
+                    l.line.rate.pence(),
+                    l.line.amount.pence(),
+                ])?;
+            }
+        }
+        Ok(())
+    })();
+    match written {
+        Ok(()) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(transactions)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::import::{import_files, FileKind};
+    use sea_orm::TransactionTrait;
+
+    /// The demo provider imported and reconciled into a fresh SQLite database in memory.
+    async fn demo_database() -> sea_orm::DatabaseConnection {
+        let db = crate::db::connect("sqlite::memory:").await.expect("a database");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let files: Vec<(FileKind, Vec<u8>)> = FileKind::ALL
+            .into_iter()
+            .filter_map(|k| Some((k, std::fs::read(dir.join(k.file_name())).ok()?)))
+            .collect();
+        let now = chrono::Utc::now();
+        import_files(&db, &files, now).await.expect("the demo imports");
+        let through = chrono::NaiveDate::from_ymd_opt(2026, 4, 30).expect("a date");
+        crate::app::reconcile::reconcile(&db, through, now)
+            .await
+            .expect("the demo reconciles");
+        db
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reading_straight_from_sqlite_gives_what_sea_orm_reads() {
+        let db = demo_database().await;
+        // Through the connection: the direct path. Inside a transaction: sea-orm's.
+        let direct_world = crate::db::load_world(&db).await.expect("world");
+        let direct_ledger = crate::db::load_ledger(&db).await.expect("ledger");
+        let txn = db.begin().await.expect("a transaction");
+        let world = crate::db::load_world(&txn).await.expect("world");
+        let ledger = crate::db::load_ledger(&txn).await.expect("ledger");
+        txn.rollback().await.expect("rolled back");
+        assert!(!direct_world.visits.is_empty() && !direct_world.attendances.is_empty());
+        assert!(direct_ledger.iter().any(|t| !t.lines.is_empty()));
+        assert_eq!(direct_world.visits, world.visits);
+        assert_eq!(direct_world.attendances, world.attendances);
+        assert_eq!(direct_ledger, ledger);
+    }
+}
