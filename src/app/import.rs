@@ -310,8 +310,8 @@ impl NewRows {
     }
 }
 
-/// Per file: rows read, rows new.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Per file: rows read, rows new. (Serialisable: an import job keeps its summaries.)
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileSummary {
     pub file: String,
     pub rows: usize,

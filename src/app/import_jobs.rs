@@ -149,21 +149,23 @@ impl ImportJobs {
     }
 
     fn overlay(&self, job: &mut ImportJob) {
+        if job.status.is_final() {
+            return;
+        }
         let live = self
             .live
             .lock()
             .ok()
             .and_then(|map| map.get(&job.job_id).cloned());
-        if let (Some(live), false) = (live, job.status.is_final()) {
-            job.status = JobStatus::from_index(live.status.load(Ordering::Relaxed));
-            let total = live.progress.rows_total.load(Ordering::Relaxed) as u64;
-            if total > 0 {
-                job.rows_total = Some(total);
-            }
-            job.rows_checked = job
-                .rows_checked
-                .max(live.progress.rows_checked.load(Ordering::Relaxed) as u64);
+        let Some(live) = live else { return };
+        job.status = JobStatus::from_index(live.status.load(Ordering::Relaxed));
+        let total = live.progress.rows_total.load(Ordering::Relaxed) as u64;
+        if total > 0 {
+            job.rows_total = Some(total);
         }
+        job.rows_checked = job
+            .rows_checked
+            .max(live.progress.rows_checked.load(Ordering::Relaxed) as u64);
     }
 }
 
@@ -184,7 +186,9 @@ pub enum ImportJobError {
     Db(#[from] DbError),
 }
 
-fn may_import(viewer: &Principal) -> Result<(), ImportJobError> {
+/// Whether `viewer` may send imports: asked before an upload is read, so a caller who may not
+/// send none is refused without its body being taken in.
+pub fn may_import(viewer: &Principal) -> Result<(), ImportJobError> {
     viewer
         .may(Action::ImportRecords)
         .map_err(|_| ImportJobError::Forbidden(viewer.role.word().to_owned()))
@@ -328,19 +332,17 @@ async fn run_phases(
     files: Vec<(FileKind, Vec<u8>)>,
     written: &mut bool,
 ) -> Result<(), anyhow::Error> {
-    let _turn = super::import::IMPORTING.lock().await;
+    let turn = super::import::IMPORTING.lock().await;
     set_status(live, job, JobStatus::Checking);
     db::import_jobs::update_job(db, job).await?;
     let world = db::load_world(db).await?;
     // Checking is CPU work on every row: off the async workers, so the service answers meanwhile.
     let checker = live.clone();
-    let (checked, files) = tokio::task::spawn_blocking(move || {
+    let checked = tokio::task::spawn_blocking(move || {
         let mut world = world;
-        let checked = check_files_counted(&mut world, &files, &checker.progress);
-        (checked, files.len())
+        check_files_counted(&mut world, &files, &checker.progress)
     })
     .await?;
-    debug_assert!(files > 0);
     job.rows_total = Some(live.progress.rows_total.load(Ordering::Relaxed) as u64);
     job.rows_checked = live.progress.rows_checked.load(Ordering::Relaxed) as u64;
     let (new, summaries) = match checked {
@@ -388,7 +390,7 @@ async fn run_phases(
     .await?;
     txn.commit().await?;
     *written = true;
-    drop(_turn);
+    drop(turn); // the rows are in: the next import may start while this one reconciles
     let at = now();
     let today = crate::domain::calendar::local_date(at);
     super::reconcile::reconcile(db, today, at).await?;

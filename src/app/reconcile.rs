@@ -250,7 +250,8 @@ pub async fn reconcile(
     let mut after = ledger;
     db::append_numbered(db, std::mem::take(&mut postings), now, move |numbered| {
         after.extend(numbered.iter().cloned());
-        let finding = std::thread::spawn(move || current_exceptions(&world, &after, through));
+        let finding =
+            tokio::task::spawn_blocking(move || current_exceptions(&world, &after, through));
         let _ = found_tx.send(finding);
     })
     .await?;
@@ -258,10 +259,9 @@ pub async fn reconcile(
     let finding = found_rx
         .await
         .map_err(|e| ReconcileError::Interrupted(e.to_string()))?;
-    let exceptions = tokio::task::spawn_blocking(move || finding.join())
+    let exceptions = finding
         .await
-        .map_err(|e| ReconcileError::Interrupted(e.to_string()))?
-        .map_err(|_| ReconcileError::Interrupted("finding exceptions panicked".to_owned()))??;
+        .map_err(|e| ReconcileError::Interrupted(e.to_string()))??;
     tracing::debug!(elapsed = ?clock.elapsed(), "exceptions found");
     db::sync_exceptions(db, &exceptions, now).await?;
     tracing::debug!(elapsed = ?clock.elapsed(), "exceptions stored");

@@ -11,8 +11,9 @@ use std::fmt;
 /// The most data rows one input file may hold.
 pub const IMPORT_ROWS_MAX: usize = 5_000_000;
 
-/// One problem with one cell (or row, or header) of an input file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One problem with one cell (or row, or header) of an input file. (Serialisable: an import job
+/// keeps its row errors.)
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowError {
     pub file: String,
     /// 1 is the header.

@@ -9,46 +9,9 @@ use crate::csv_io::RowError;
 use crate::domain::calendar::Instant;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use serde::{Deserialize, Serialize};
 
-#[derive(Serialize, Deserialize)]
-struct StoredSummary {
-    file: String,
-    rows: u64,
-    new_rows: u64,
-}
-
-#[derive(Serialize, Deserialize)]
-struct StoredError {
-    file: String,
-    line: u64,
-    column: String,
-    reason: String,
-}
-
-fn summaries_json(summaries: &[FileSummary]) -> String {
-    let stored: Vec<StoredSummary> = summaries
-        .iter()
-        .map(|s| StoredSummary {
-            file: s.file.clone(),
-            rows: s.rows as u64,
-            new_rows: s.new_rows as u64,
-        })
-        .collect();
-    serde_json::to_string(&stored).unwrap_or_else(|_| "[]".to_owned())
-}
-
-fn errors_json(errors: &[RowError]) -> String {
-    let stored: Vec<StoredError> = errors
-        .iter()
-        .map(|e| StoredError {
-            file: e.file.clone(),
-            line: e.line,
-            column: e.column.clone(),
-            reason: e.reason.clone(),
-        })
-        .collect();
-    serde_json::to_string(&stored).unwrap_or_else(|_| "[]".to_owned())
+fn json<T: serde::Serialize>(values: &[T]) -> String {
+    serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned())
 }
 
 fn count(n: i64, what: &str) -> Result<u64, DbError> {
@@ -59,9 +22,9 @@ fn from_row(m: import_jobs::Model) -> Result<ImportJob, DbError> {
     let corrupt = |what: &str, e: serde_json::Error| {
         DbError::Corrupt(format!("import job {} {what}: {e}", m.job_id))
     };
-    let summaries: Vec<StoredSummary> =
+    let summaries: Vec<FileSummary> =
         serde_json::from_str(&m.summaries).map_err(|e| corrupt("summaries", e))?;
-    let errors: Vec<StoredError> =
+    let errors: Vec<RowError> =
         serde_json::from_str(&m.errors).map_err(|e| corrupt("errors", e))?;
     let status = JobStatus::parse(&m.status)
         .ok_or_else(|| DbError::Corrupt(format!("import job status {}", m.status)))?;
@@ -79,23 +42,8 @@ fn from_row(m: import_jobs::Model) -> Result<ImportJob, DbError> {
         rows_total: m.rows_total.map(|n| count(n, "rows_total")).transpose()?,
         rows_checked: count(m.rows_checked, "rows_checked")?,
         new_rows: m.new_rows.map(|n| count(n, "new_rows")).transpose()?,
-        summaries: summaries
-            .into_iter()
-            .map(|s| FileSummary {
-                file: s.file,
-                rows: s.rows as usize,
-                new_rows: s.new_rows as usize,
-            })
-            .collect(),
-        errors: errors
-            .into_iter()
-            .map(|e| RowError {
-                file: e.file,
-                line: e.line,
-                column: e.column,
-                reason: e.reason,
-            })
-            .collect(),
+        summaries,
+        errors,
         errors_total: count(m.errors_total, "errors_total")?,
         message: m.message,
         finished_at: m.finished_at,
@@ -107,9 +55,9 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Adds a job as it is accepted.
-pub async fn insert_job<C: ConnectionTrait>(db: &C, job: &ImportJob) -> Result<(), DbError> {
-    import_jobs::Entity::insert(import_jobs::ActiveModel {
+/// The row holding `job`.
+fn row_of(job: &ImportJob) -> import_jobs::ActiveModel {
+    import_jobs::ActiveModel {
         job_id: Set(job.job_id.clone()),
         requested_by: Set(job.requested_by.clone()),
         requested_at: Set(job.requested_at),
@@ -119,53 +67,26 @@ pub async fn insert_job<C: ConnectionTrait>(db: &C, job: &ImportJob) -> Result<(
         rows_total: Set(job.rows_total.map(to_i64)),
         rows_checked: Set(to_i64(job.rows_checked)),
         new_rows: Set(job.new_rows.map(to_i64)),
-        summaries: Set(summaries_json(&job.summaries)),
-        errors: Set(errors_json(&job.errors)),
+        summaries: Set(json(&job.summaries)),
+        errors: Set(json(&job.errors)),
         errors_total: Set(to_i64(job.errors_total)),
         message: Set(job.message.clone()),
         finished_at: Set(job.finished_at),
-    })
-    .exec_without_returning(db)
-    .await?;
+    }
+}
+
+/// Adds a job as it is accepted.
+pub async fn insert_job<C: ConnectionTrait>(db: &C, job: &ImportJob) -> Result<(), DbError> {
+    import_jobs::Entity::insert(row_of(job))
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
-/// Writes a job's state as it moves on (every column but who asked, when and for what).
+/// Writes a job's state as it moves on.
 pub async fn update_job<C: ConnectionTrait>(db: &C, job: &ImportJob) -> Result<(), DbError> {
     import_jobs::Entity::update_many()
-        .col_expr(import_jobs::Column::Status, Expr::value(job.status.word()))
-        .col_expr(
-            import_jobs::Column::RowsTotal,
-            Expr::value(job.rows_total.map(to_i64)),
-        )
-        .col_expr(
-            import_jobs::Column::RowsChecked,
-            Expr::value(to_i64(job.rows_checked)),
-        )
-        .col_expr(
-            import_jobs::Column::NewRows,
-            Expr::value(job.new_rows.map(to_i64)),
-        )
-        .col_expr(
-            import_jobs::Column::Summaries,
-            Expr::value(summaries_json(&job.summaries)),
-        )
-        .col_expr(
-            import_jobs::Column::Errors,
-            Expr::value(errors_json(&job.errors)),
-        )
-        .col_expr(
-            import_jobs::Column::ErrorsTotal,
-            Expr::value(to_i64(job.errors_total)),
-        )
-        .col_expr(
-            import_jobs::Column::Message,
-            Expr::value(job.message.clone()),
-        )
-        .col_expr(
-            import_jobs::Column::FinishedAt,
-            Expr::value(job.finished_at),
-        )
+        .set(row_of(job))
         .filter(import_jobs::Column::JobId.eq(job.job_id.as_str()))
         .exec(db)
         .await?;

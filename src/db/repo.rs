@@ -1112,13 +1112,7 @@ pub async fn insert_numbered<C: ConnectionTrait>(
             now.into(),
         ]);
         for (i, p) in t.entry.postings.iter().enumerate() {
-            let (agreement_ref, stream_ref) = match &p.account {
-                Account::Fund {
-                    agreement_ref,
-                    stream_ref,
-                } => (Some(agreement_ref.as_str()), Some(stream_ref.as_str())),
-                _ => (None, None),
-            };
+            let (agreement_ref, stream_ref) = p.account.fund_parts();
             posting_rows.push([
                 id.into(),
                 (i as i64 + 1).into(),

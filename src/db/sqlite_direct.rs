@@ -10,9 +10,8 @@
 use super::entities::{attendances, ledger_postings, ledger_transactions, service_lines, visits};
 use super::DbError;
 use crate::domain::calendar::Instant;
-use crate::domain::ledger::{Account, Transaction};
-use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, Row};
+use crate::domain::ledger::Transaction;
+use rusqlite::{params, Connection, TransactionBehavior};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 
 fn sqlite_error(e: impl std::fmt::Display) -> DbError {
@@ -53,10 +52,6 @@ pub async fn with_sqlite<T: Send + 'static>(
     .map_err(sqlite_error)?
 }
 
-fn instant(row: &Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
-    row.get(i)
-}
-
 /// Every visit, as sea-orm's model.
 pub fn visit_models(conn: &Connection) -> rusqlite::Result<Vec<visits::Model>> {
     let mut st = conn.prepare(
@@ -68,8 +63,8 @@ pub fn visit_models(conn: &Connection) -> rusqlite::Result<Vec<visits::Model>> {
             visit_ref: r.get(0)?,
             agreement_ref: r.get(1)?,
             outcome_ref: r.get(2)?,
-            planned_start: instant(r, 3)?,
-            planned_end: instant(r, 4)?,
+            planned_start: r.get(3)?,
+            planned_end: r.get(4)?,
             workers_required: r.get(5)?,
             worker_refs: r.get(6)?,
             cancelled_at: r.get(7)?,
@@ -91,8 +86,8 @@ pub fn attendance_models(conn: &Connection) -> rusqlite::Result<Vec<attendances:
             visit_ref: r.get(1)?,
             person_ref: r.get(2)?,
             worker_ref: r.get(3)?,
-            check_in: instant(r, 4)?,
-            check_out: instant(r, 5)?,
+            check_in: r.get(4)?,
+            check_out: r.get(5)?,
             method: r.get(6)?,
             location_verified: r.get(7)?,
         })
@@ -124,7 +119,7 @@ pub fn ledger_models(conn: &Connection, with_lines: bool) -> rusqlite::Result<Le
                 subject: r.get(5)?,
                 reverses_id: r.get(6)?,
                 description: r.get(7)?,
-                recorded_at: instant(r, 8)?,
+                recorded_at: r.get(8)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -180,25 +175,25 @@ pub fn append_numbered(
     now: Instant,
     numbered: impl FnOnce(&[Transaction]),
 ) -> rusqlite::Result<Vec<Transaction>> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let written = (|| {
-        let max_id: Option<i64> =
-            conn.query_row("SELECT MAX(id) FROM ledger_transactions", [], |r| r.get(0))?;
-        for (id, t) in (max_id.unwrap_or(0) + 1..).zip(transactions.iter_mut()) {
-            t.id = id;
-        }
-        numbered(&transactions);
-        // The same text sqlx writes for an instant, so either driver reads the other's rows.
-        let recorded_at = now.to_rfc3339();
-        let mut txn_st = conn.prepare(
+    let txn = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let max_id: Option<i64> =
+        txn.query_row("SELECT MAX(id) FROM ledger_transactions", [], |r| r.get(0))?;
+    for (id, t) in (max_id.unwrap_or(0) + 1..).zip(transactions.iter_mut()) {
+        t.id = id;
+    }
+    numbered(&transactions);
+    // The same text sqlx writes for an instant, so either driver reads the other's rows.
+    let recorded_at = now.to_rfc3339();
+    {
+        let mut txn_st = txn.prepare(
             "INSERT INTO ledger_transactions (id, idempotency_key, kind, txn_date, agreement_ref, \
              subject, reverses_id, description, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )?;
-        let mut posting_st = conn.prepare(
+        let mut posting_st = txn.prepare(
             "INSERT INTO ledger_postings (transaction_id, posting_no, account, agreement_ref, \
              stream_ref, amount_pence) VALUES (?, ?, ?, ?, ?, ?)",
         )?;
-        let mut line_st = conn.prepare(
+        let mut line_st = txn.prepare(
             "INSERT INTO service_lines (transaction_id, line_no, visit_ref, stream_ref, \
              worker_ref, charge, planned_minutes, billable_minutes, rate_pence, amount_pence) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -217,13 +212,7 @@ pub fn append_numbered(
                 recorded_at,
             ])?;
             for (i, p) in t.entry.postings.iter().enumerate() {
-                let (agreement_ref, stream_ref) = match &p.account {
-                    Account::Fund {
-                        agreement_ref,
-                        stream_ref,
-                    } => (Some(agreement_ref.as_str()), Some(stream_ref.as_str())),
-                    _ => (None, None),
-                };
+                let (agreement_ref, stream_ref) = p.account.fund_parts();
                 posting_st.execute(params![
                     t.id,
                     i as i64 + 1,
@@ -248,18 +237,10 @@ pub fn append_numbered(
                 ])?;
             }
         }
-        Ok(())
-    })();
-    match written {
-        Ok(()) => {
-            conn.execute_batch("COMMIT")?;
-            Ok(transactions)
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
     }
+    // Dropped uncommitted on any error above, the transaction rolls back.
+    txn.commit()?;
+    Ok(transactions)
 }
 
 #[cfg(test)]
@@ -269,14 +250,18 @@ mod tests {
 
     /// The demo provider imported and reconciled into a fresh SQLite database in memory.
     async fn demo_database() -> sea_orm::DatabaseConnection {
-        let db = crate::db::connect("sqlite::memory:").await.expect("a database");
+        let db = crate::db::connect("sqlite::memory:")
+            .await
+            .expect("a database");
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
         let files: Vec<(FileKind, Vec<u8>)> = FileKind::ALL
             .into_iter()
             .filter_map(|k| Some((k, std::fs::read(dir.join(k.file_name())).ok()?)))
             .collect();
         let now = chrono::Utc::now();
-        import_files(&db, &files, now).await.expect("the demo imports");
+        import_files(&db, &files, now)
+            .await
+            .expect("the demo imports");
         let through = chrono::NaiveDate::from_ymd_opt(2026, 4, 30).expect("a date");
         crate::app::reconcile::reconcile(&db, through, now)
             .await

@@ -60,6 +60,18 @@ impl Account {
         }
     }
 
+    /// The agreement and stream a fund account belongs to (none for the provider's own accounts):
+    /// with `kind_word`, what `from_parts` reads back.
+    pub fn fund_parts(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Account::Fund {
+                agreement_ref,
+                stream_ref,
+            } => (Some(agreement_ref), Some(stream_ref)),
+            _ => (None, None),
+        }
+    }
+
     /// The account's name in an hledger journal.
     pub fn journal_name(&self) -> String {
         match self {

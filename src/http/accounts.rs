@@ -135,7 +135,7 @@ pub struct TokenBody {
 }
 
 fn token_body(t: &StoredToken) -> TokenBody {
-    let at = |i: &crate::domain::calendar::Instant| i.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let at = super::utc_text;
     TokenBody {
         token_id: t.token_id.clone(),
         username: t.username.clone(),

@@ -419,7 +419,7 @@ pub async fn audit(
         .take(limit)
         .map(|e| AuditEntryBody {
             id: e.id,
-            at: e.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            at: super::utc_text(&e.at),
             actor: e.actor,
             action: e.action,
             subject: e.subject,

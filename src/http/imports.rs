@@ -4,7 +4,7 @@ use super::auth::Viewer;
 use super::idempotent::{idempotency_key, reply_response};
 use super::{ApiError, AppState, Problem};
 use crate::app::import::FileKind;
-use crate::app::import_jobs::{read_job, start_import, ImportJob, ImportJobError};
+use crate::app::import_jobs::{may_import, read_job, start_import, ImportJob};
 use crate::app::receipts::Reply;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
@@ -104,17 +104,13 @@ pub struct ImportJobBody {
     pub finished_at: Option<String>,
 }
 
-fn at(i: &crate::domain::calendar::Instant) -> String {
-    i.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 fn job_body(job: &ImportJob) -> ImportJobBody {
     ImportJobBody {
         job_id: job.job_id.clone(),
         status: job.status.word().to_owned(),
         finished: job.status.is_final(),
         requested_by: job.requested_by.clone(),
-        requested_at: at(&job.requested_at),
+        requested_at: super::utc_text(&job.requested_at),
         files: job.files.clone(),
         bytes: job.bytes,
         rows_total: job.rows_total,
@@ -141,7 +137,7 @@ fn job_body(job: &ImportJob) -> ImportJobBody {
             .collect(),
         errors_total: job.errors_total,
         message: job.message.clone(),
-        finished_at: job.finished_at.as_ref().map(at),
+        finished_at: job.finished_at.as_ref().map(super::utc_text),
     }
 }
 
@@ -169,26 +165,25 @@ enum UploadProblems {
     Invalid(Problem),
 }
 
+/// A part of the form that could not be read: too large (413) or not multipart (400).
+fn unreadable(e: &axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(format!(
+            "an upload holds at most {} MiB; send the files in more than one import",
+            super::workspace::UPLOAD_BYTES_MAX / (1024 * 1024)
+        ))
+    } else {
+        ApiError::BadRequest(format!(
+            "the multipart body cannot be read: {}",
+            e.body_text()
+        ))
+    }
+}
+
 /// Reads every part of the form: each a file named as an input file.
 async fn read_files(mut multipart: Multipart) -> Result<Vec<(FileKind, Vec<u8>)>, ApiError> {
     let mut files = Vec::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError::PayloadTooLarge(format!(
-                    "an upload holds at most {} MiB; send the files in more than one import",
-                    super::workspace::UPLOAD_BYTES_MAX / (1024 * 1024)
-                )))
-            }
-            Err(e) => {
-                return Err(ApiError::BadRequest(format!(
-                    "the multipart body cannot be read: {}",
-                    e.body_text()
-                )))
-            }
-        };
+    while let Some(field) = multipart.next_field().await.map_err(|e| unreadable(&e))? {
         let Some(name) = field.file_name().map(str::to_owned) else {
             return Err(ApiError::field(
                 "files",
@@ -209,16 +204,7 @@ async fn read_files(mut multipart: Multipart) -> Result<Vec<(FileKind, Vec<u8>)>
                 ),
             ));
         };
-        let bytes = field.bytes().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge(format!(
-                    "an upload holds at most {} MiB",
-                    super::workspace::UPLOAD_BYTES_MAX / (1024 * 1024)
-                ))
-            } else {
-                ApiError::BadRequest(format!("{name} cannot be read whole: {}", e.body_text()))
-            }
-        })?;
+        let bytes = field.bytes().await.map_err(|e| unreadable(&e))?;
         files.push((kind, bytes.to_vec()));
     }
     Ok(files)
@@ -272,10 +258,7 @@ pub async fn send(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
-    viewer
-        .principal
-        .may(crate::domain::access::Action::ImportRecords)
-        .map_err(|_| ImportJobError::Forbidden(viewer.principal.role.word().to_owned()))?;
+    may_import(&viewer.principal)?;
     let multipart = multipart.map_err(|e| match e {
         MultipartRejection::InvalidBoundary(_) => ApiError::UnsupportedMediaType(
             "send the files as multipart/form-data, one file part per CSV file".to_owned(),

@@ -569,6 +569,11 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
+/// An instant as the API writes it: UTC to the second, `2026-11-23T10:00:00Z`.
+pub(crate) fn utc_text(instant: &crate::domain::calendar::Instant) -> String {
+    instant.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// The current instant and today's date in `Europe/London`: the one place the HTTP layer reads
 /// the clock.
 pub fn now_and_today() -> (crate::domain::calendar::Instant, chrono::NaiveDate) {

@@ -142,7 +142,7 @@ impl From<&PlanVersion> for PlanVersionBody {
                     decided_by: d.decided_by.clone(),
                     role: d.role.clone(),
                     decided_on: d.decided_on.to_string(),
-                    decided_at: d.decided_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                    decided_at: super::utc_text(&d.decided_at),
                     note: d.note.clone(),
                 })
                 .collect(),
