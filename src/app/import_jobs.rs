@@ -320,9 +320,13 @@ async fn run(
     }
 }
 
+/// Moves the job on. Readers see a running phase at once; an ending only once `run` has written
+/// it to the job's row with what it found (errors, new rows), never before.
 fn set_status(live: &LiveJob, job: &mut ImportJob, status: JobStatus) {
     job.status = status;
-    live.status.store(status.index(), Ordering::Relaxed);
+    if !status.is_final() {
+        live.status.store(status.index(), Ordering::Relaxed);
+    }
 }
 
 async fn run_phases(
