@@ -5,7 +5,6 @@ use crate::domain::money::{parse_quantity, Pence};
 use crate::domain::refs::Ref;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 use std::fmt;
 
 /// The most data rows one input file may hold.
@@ -33,11 +32,16 @@ impl fmt::Display for RowError {
 }
 
 /// A file read as text rows under a checked header.
+///
+/// The cells live in one string, each row's cells one after another (`ends` holds where each cell
+/// ends): a file of a hundred thousand rows is then a handful of allocations, not a million.
 pub struct Table {
     pub file: String,
-    index: HashMap<String, usize>,
+    /// The header's names, in file order.
     columns: Vec<String>,
-    rows: Vec<(u64, Vec<String>)>,
+    text: String,
+    ends: Vec<usize>,
+    lines: Vec<u64>,
 }
 
 /// Reads `bytes` as the CSV file `file`, whose header must hold exactly `columns` in any order.
@@ -53,27 +57,27 @@ pub fn read_table(file: &str, bytes: &[u8], columns: &[&str]) -> Result<Table, V
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
-    let mut records = reader.byte_records();
-    let header = match records.next() {
-        None => {
+    let mut record = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => {
             return Err(vec![err(
                 1,
                 "header",
                 "the file is empty: a header row is required".into(),
             )])
         }
-        Some(Err(e)) => {
+        Err(e) => {
             return Err(vec![err(
                 1,
                 "header",
                 format!("cannot be read as CSV: {e}"),
             )])
         }
-        Some(Ok(h)) => h,
-    };
+    }
     let mut errors = Vec::new();
-    let mut header_names = Vec::new();
-    for (i, raw) in header.iter().enumerate() {
+    let mut header_names: Vec<String> = Vec::new();
+    for (i, raw) in record.iter().enumerate() {
         match std::str::from_utf8(raw) {
             Ok(name) => header_names.push(name.to_owned()),
             Err(_) => {
@@ -82,7 +86,6 @@ pub fn read_table(file: &str, bytes: &[u8], columns: &[&str]) -> Result<Table, V
             }
         }
     }
-    let mut index = HashMap::new();
     for (i, name) in header_names.iter().enumerate() {
         if !columns.contains(&name.as_str()) {
             errors.push(err(
@@ -93,12 +96,12 @@ pub fn read_table(file: &str, bytes: &[u8], columns: &[&str]) -> Result<Table, V
                     columns.join(", ")
                 ),
             ));
-        } else if index.insert(name.clone(), i).is_some() {
+        } else if header_names[..i].contains(name) {
             errors.push(err(1, name, "the column appears twice".into()));
         }
     }
     for column in columns {
-        if !index.contains_key(*column) {
+        if !header_names.iter().any(|n| n == column) {
             errors.push(err(
                 1,
                 column,
@@ -109,21 +112,28 @@ pub fn read_table(file: &str, bytes: &[u8], columns: &[&str]) -> Result<Table, V
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut rows = Vec::new();
-    for record in records {
-        let record = match record {
-            Ok(r) => r,
+    let width = header_names.len();
+    // About how many rows and how much text, so the buffers grow once or not at all.
+    let rows_guess = memchr_count(b'\n', bytes);
+    let mut text = String::with_capacity(bytes.len());
+    let mut ends = Vec::with_capacity(rows_guess * width);
+    let mut lines = Vec::with_capacity(rows_guess);
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
                 errors.push(err(line, "row", format!("cannot be read as CSV: {e}")));
-                continue;
+                // Reading from memory, only a broken reader errs here: nothing after is trusted.
+                break;
             }
-        };
+        }
         let line = record.position().map_or(0, |p| p.line());
         if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
             continue; // a blank line
         }
-        if rows.len() >= IMPORT_ROWS_MAX {
+        if lines.len() >= IMPORT_ROWS_MAX {
             errors.push(err(
                 line,
                 "row",
@@ -131,74 +141,84 @@ pub fn read_table(file: &str, bytes: &[u8], columns: &[&str]) -> Result<Table, V
             ));
             break;
         }
-        let mut cells = Vec::with_capacity(record.len());
-        for (i, raw) in record.iter().enumerate() {
-            match std::str::from_utf8(raw) {
-                Ok(cell) => cells.push(cell.to_owned()),
-                Err(_) => {
-                    let column = header_names
-                        .get(i)
-                        .cloned()
-                        .unwrap_or_else(|| format!("field {}", i + 1));
-                    errors.push(err(line, &column, "is not UTF-8".into()));
-                    cells.push(String::new());
-                }
-            }
-        }
-        if cells.len() < header_names.len() {
+        if record.len() < width {
             errors.push(err(
                 line,
-                &header_names[cells.len()],
+                &header_names[record.len()],
                 "the row ends before this column".into(),
             ));
             continue;
         }
-        if cells.len() > header_names.len() {
+        if record.len() > width {
             errors.push(err(
                 line,
-                &format!("field {}", header_names.len() + 1),
+                &format!("field {}", width + 1),
                 format!(
-                    "the row has {} fields; the header has {}",
-                    cells.len(),
-                    header_names.len()
+                    "the row has {} fields; the header has {width}",
+                    record.len()
                 ),
             ));
             continue;
         }
-        rows.push((line, cells));
+        // One UTF-8 check for the whole row; only a row that fails it is looked at cell by cell.
+        let Ok(all) = std::str::from_utf8(record.as_slice()) else {
+            for (i, raw) in record.iter().enumerate() {
+                if std::str::from_utf8(raw).is_err() {
+                    errors.push(err(line, &header_names[i], "is not UTF-8".into()));
+                }
+            }
+            continue;
+        };
+        let base = text.len();
+        text.push_str(all);
+        for i in 0..width {
+            ends.push(base + record.range(i).map_or(0, |r| r.end));
+        }
+        lines.push(line);
     }
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(Table {
         file: file.to_owned(),
-        index,
         columns: header_names,
-        rows,
+        text,
+        ends,
+        lines,
     })
+}
+
+fn memchr_count(byte: u8, bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == byte).count()
 }
 
 impl Table {
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.lines.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.lines.is_empty()
     }
 
     /// The rows, each with its own error sink.
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().map(move |(line, cells)| Row {
+        self.lines.iter().enumerate().map(move |(r, line)| Row {
             table: self,
             line: *line,
-            cells,
+            first_cell: r * self.columns.len(),
             errors: Vec::new(),
         })
     }
 
     pub fn columns(&self) -> &[String] {
         &self.columns
+    }
+
+    /// The text of cell `n` (counted across all rows).
+    fn cell(&self, n: usize) -> &str {
+        let start = if n == 0 { 0 } else { self.ends[n - 1] };
+        &self.text[start..self.ends[n]]
     }
 }
 
@@ -219,7 +239,7 @@ const FREE_TEXT: [&str; 9] = [
 pub struct Row<'a> {
     table: &'a Table,
     pub line: u64,
-    cells: &'a [String],
+    first_cell: usize,
     pub errors: Vec<RowError>,
 }
 
@@ -242,9 +262,16 @@ impl<'a> Row<'a> {
         self.errors.is_empty()
     }
 
+    /// The cell of `column`, which must be one of the file's columns (a header without it was
+    /// refused). A scan of a dozen names beats hashing the name.
     fn raw(&self, column: &str) -> &'a str {
-        let i = self.table.index[column];
-        &self.cells[i]
+        let i = self
+            .table
+            .columns
+            .iter()
+            .position(|c| c == column)
+            .unwrap_or_else(|| panic!("{column} is not a column of {}", self.table.file));
+        self.table.cell(self.first_cell + i)
     }
 
     /// The cell as written, or `None` when empty; spaces around a non-free-text value are an error.

@@ -9,10 +9,37 @@
 //! sea-orm builds: what turns them into domain values is shared with the PostgreSQL path.
 use super::entities::{attendances, ledger_postings, ledger_transactions, service_lines, visits};
 use super::DbError;
-use crate::domain::calendar::Instant;
+use crate::domain::calendar::{parse_stored_date, parse_stored_instant, Instant};
 use crate::domain::ledger::Transaction;
 use rusqlite::{params, Connection, TransactionBehavior};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+
+/// An instant column: the stored shape parsed directly, anything else as rusqlite reads it.
+fn instant(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Instant> {
+    if let rusqlite::types::ValueRef::Text(text) = r.get_ref(i)? {
+        if let Some(at) = parse_stored_instant(text) {
+            return Ok(at);
+        }
+    }
+    r.get(i)
+}
+
+fn opt_instant(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<Instant>> {
+    match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => instant(r, i).map(Some),
+    }
+}
+
+/// A date column, as `instant`.
+fn date(r: &rusqlite::Row, i: usize) -> rusqlite::Result<chrono::NaiveDate> {
+    if let rusqlite::types::ValueRef::Text(text) = r.get_ref(i)? {
+        if let Some(d) = parse_stored_date(text) {
+            return Ok(d);
+        }
+    }
+    r.get(i)
+}
 
 fn sqlite_error(e: impl std::fmt::Display) -> DbError {
     DbError::Db(sea_orm::DbErr::Custom(format!("SQLite: {e}")))
@@ -63,11 +90,11 @@ pub fn visit_models(conn: &Connection) -> rusqlite::Result<Vec<visits::Model>> {
             visit_ref: r.get(0)?,
             agreement_ref: r.get(1)?,
             outcome_ref: r.get(2)?,
-            planned_start: r.get(3)?,
-            planned_end: r.get(4)?,
+            planned_start: instant(r, 3)?,
+            planned_end: instant(r, 4)?,
             workers_required: r.get(5)?,
             worker_refs: r.get(6)?,
-            cancelled_at: r.get(7)?,
+            cancelled_at: opt_instant(r, 7)?,
             cancelled_by: r.get(8)?,
         })
     })?;
@@ -86,8 +113,8 @@ pub fn attendance_models(conn: &Connection) -> rusqlite::Result<Vec<attendances:
             visit_ref: r.get(1)?,
             person_ref: r.get(2)?,
             worker_ref: r.get(3)?,
-            check_in: r.get(4)?,
-            check_out: r.get(5)?,
+            check_in: instant(r, 4)?,
+            check_out: instant(r, 5)?,
             method: r.get(6)?,
             location_verified: r.get(7)?,
         })
@@ -114,12 +141,12 @@ pub fn ledger_models(conn: &Connection, with_lines: bool) -> rusqlite::Result<Le
                 id: r.get(0)?,
                 idempotency_key: r.get(1)?,
                 kind: r.get(2)?,
-                txn_date: r.get(3)?,
+                txn_date: date(r, 3)?,
                 agreement_ref: r.get(4)?,
                 subject: r.get(5)?,
                 reverses_id: r.get(6)?,
                 description: r.get(7)?,
-                recorded_at: r.get(8)?,
+                recorded_at: instant(r, 8)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -204,7 +231,7 @@ pub fn append_numbered(
                 t.id,
                 t.key,
                 t.entry.kind.word(),
-                t.entry.date.format("%Y-%m-%d").to_string(),
+                t.entry.date.to_string(),
                 t.agreement_ref,
                 t.subject,
                 t.reverses,
