@@ -13,6 +13,7 @@ mod m20261122_000004_fund_index;
 mod m20261123_000005_unplanned_approvals;
 mod m20261123_000006_plan_decisions;
 mod m20261123_000007_import_jobs;
+mod m20261124_000008_ledger_indexes;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_unplanned_approvals::Migration),
             Box::new(m20261123_000006_plan_decisions::Migration),
             Box::new(m20261123_000007_import_jobs::Migration),
+            Box::new(m20261124_000008_ledger_indexes::Migration),
         ]
     }
 }
