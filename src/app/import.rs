@@ -1930,7 +1930,7 @@ pub async fn import_files(
     tracing::debug!(elapsed = ?clock.elapsed(), "files checked");
     if new.count() > 0 {
         let transactions = money_transactions(&new);
-        crate::db::write_import(db, &new, transactions, now).await?;
+        crate::db::write_import_owned(db, new, transactions, now).await?;
         tracing::debug!(elapsed = ?clock.elapsed(), "rows written");
     }
     Ok(summaries)

@@ -1,11 +1,40 @@
-//! Multi-row INSERTs for the large writes (an import's rows, a reconcile's postings).
+//! The large writes (an import's visits and attendances, the ledger's transactions, postings and
+//! service lines), described once for both engines.
 //!
-//! sea-orm's `insert_many` builds an ActiveModel and a fresh statement for every batch; for the
-//! hundreds of thousands of rows a month's reconcile writes, that building cost more than SQLite's
-//! own work. Here the statement text is made once per batch size (so the driver's prepared-statement
-//! cache reuses it) and the values go straight to the driver.
+//! A table is a list of columns and a function giving one row's [`Cell`]s. On PostgreSQL the cells
+//! become sea-query values in multi-row INSERTs ([`Rows`]): sea-orm's `insert_many` builds an
+//! ActiveModel and a fresh statement for every batch, which for the hundreds of thousands of rows
+//! a month's reconcile writes cost more than the database's own work. On SQLite the same cells are
+//! bound straight to one prepared statement (`sqlite_direct`).
 use super::DbError;
+use crate::domain::calendar::Instant;
+use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+
+/// One value of a row, borrowed where it can be. A NULL keeps its column's type: PostgreSQL binds
+/// typed parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'a> {
+    Text(Option<&'a str>),
+    OwnedText(String),
+    Int(Option<i64>),
+    Bool(bool),
+    Date(NaiveDate),
+    Instant(Option<Instant>),
+}
+
+impl From<Cell<'_>> for Value {
+    fn from(cell: Cell<'_>) -> Value {
+        match cell {
+            Cell::Text(t) => t.into(),
+            Cell::OwnedText(t) => t.into(),
+            Cell::Int(n) => n.into(),
+            Cell::Bool(b) => b.into(),
+            Cell::Date(d) => d.into(),
+            Cell::Instant(t) => t.into(),
+        }
+    }
+}
 
 /// The most bind parameters one statement carries (SQLite allows 32766, PostgreSQL 65535).
 pub const STATEMENT_PARAMETERS_MAX: usize = 30_000;
@@ -31,9 +60,9 @@ impl Rows {
     }
 
     /// Adds one row; `row` holds a value for every column, in order.
-    pub fn push<const N: usize>(&mut self, row: [Value; N]) {
+    pub fn push<const N: usize>(&mut self, row: [Cell<'_>; N]) {
         debug_assert_eq!(N, self.columns.len(), "a row for {}", self.table);
-        self.values.extend(row);
+        self.values.extend(row.map(Value::from));
     }
 
     pub fn len(&self) -> usize {
@@ -67,6 +96,11 @@ impl Rows {
         tracing::debug!(table = self.table, rows = total, elapsed = ?clock.elapsed(), "rows inserted");
         Ok(())
     }
+}
+
+/// `INSERT INTO t (a, b) VALUES (?, ?)`: one row, for a prepared statement on SQLite.
+pub fn insert_one_sql(table: &str, columns: &[&str]) -> String {
+    insert_sql(DatabaseBackend::Sqlite, table, columns, 1)
 }
 
 /// `INSERT INTO t (a, b) VALUES (?, ?), (?, ?)` with the backend's placeholders.

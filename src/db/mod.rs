@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod import_jobs;
 mod repo;
 mod sqlite_direct;
+mod tables;
 
 pub use repo::*;
 

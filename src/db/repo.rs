@@ -1,6 +1,7 @@
 //! Repositories: domain values in and out of the tables. Rows read back are parsed again.
 use super::bulk::Rows;
 use super::entities::*;
+use super::tables;
 use super::DbError;
 use crate::app::import::NewRows;
 use crate::domain::billing::{Charge, WorkerLine};
@@ -14,7 +15,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryOrder, QuerySelect, TransactionTrait,
+    IntoActiveModel, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -459,6 +460,24 @@ where
     Ok(())
 }
 
+/// Adds the INSERTs for `rows` to `out`, in batches as large as the parameter limit allows.
+fn insert_statements<A>(
+    out: &mut Vec<Statement>,
+    backend: DatabaseBackend,
+    rows: Vec<A>,
+    columns: usize,
+) where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let chunk = (STATEMENT_PARAMETERS_MAX / columns.max(1)).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<A> = rows.by_ref().take(chunk).collect();
+        out.push(<A::Entity as EntityTrait>::insert_many(batch).build(backend));
+    }
+}
+
 /// Writes an import's new rows and the ledger transactions they bring, in one database transaction.
 pub async fn write_import<C: TransactionTrait>(
     db: &C,
@@ -472,6 +491,27 @@ pub async fn write_import<C: TransactionTrait>(
     Ok(())
 }
 
+/// `write_import` on the connection itself, taking the rows: on SQLite straight through SQLite's
+/// C API (`sqlite_direct`), elsewhere as `write_import`. The command line's and an upload's import.
+pub async fn write_import_owned(
+    db: &DatabaseConnection,
+    new: NewRows,
+    transactions: Vec<Transaction>,
+    now: Instant,
+) -> Result<(), DbError> {
+    let Some(conn) = sqlite_connection(db) else {
+        return write_import(db, &new, transactions, now).await;
+    };
+    let inserts = small_table_inserts(&new, DatabaseBackend::Sqlite);
+    let clock = std::time::Instant::now();
+    super::sqlite_direct::with_sqlite(conn, move |c| {
+        super::sqlite_direct::write_import(c, &inserts, &new, transactions, now)
+    })
+    .await?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "import written directly");
+    Ok(())
+}
+
 /// `write_import` inside the caller's transaction (an import job marks itself written in it).
 pub async fn write_import_in<C: ConnectionTrait>(
     txn: &C,
@@ -479,8 +519,36 @@ pub async fn write_import_in<C: ConnectionTrait>(
     transactions: Vec<Transaction>,
     now: Instant,
 ) -> Result<(), DbError> {
-    insert_all(
-        txn,
+    for insert in small_table_inserts(new, txn.get_database_backend()) {
+        txn.execute(insert).await?;
+    }
+    // The two largest tables skip the ActiveModels (see `bulk`).
+    let mut visit_rows =
+        Rows::with_capacity(tables::VISITS, tables::VISIT_COLUMNS, new.visits.len());
+    for v in &new.visits {
+        visit_rows.push(tables::visit_row(v));
+    }
+    visit_rows.insert(txn).await?;
+    let mut attendance_rows = Rows::with_capacity(
+        tables::ATTENDANCES,
+        tables::ATTENDANCE_COLUMNS,
+        new.attendances.len(),
+    );
+    for a in &new.attendances {
+        attendance_rows.push(tables::attendance_row(a));
+    }
+    attendance_rows.insert(txn).await?;
+    append_transactions_in(txn, transactions, now).await?;
+    Ok(())
+}
+
+/// The INSERTs for every table of an import but the bulk ones (`tables`), in an order the foreign
+/// keys allow, batched as large as the parameter limit allows.
+pub(super) fn small_table_inserts(new: &NewRows, backend: DatabaseBackend) -> Vec<Statement> {
+    let mut out = Vec::new();
+    insert_statements(
+        &mut out,
+        backend,
         new.commissioners
             .iter()
             .map(|c| {
@@ -503,10 +571,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         10,
-    )
-    .await?;
-    insert_all(
-        txn,
+    );
+    insert_statements(
+        &mut out,
+        backend,
         new.rates
             .iter()
             .map(|r| {
@@ -523,10 +591,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         8,
-    )
-    .await?;
-    insert_all(
-        txn,
+    );
+    insert_statements(
+        &mut out,
+        backend,
         new.people
             .iter()
             .map(|p| {
@@ -545,10 +613,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         10,
-    )
-    .await?;
-    insert_all(
-        txn,
+    );
+    insert_statements(
+        &mut out,
+        backend,
         new.workers
             .iter()
             .map(|w| {
@@ -564,10 +632,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         7,
-    )
-    .await?;
-    insert_all(
-        txn,
+    );
+    insert_statements(
+        &mut out,
+        backend,
         new.agreements
             .iter()
             .map(|a| {
@@ -595,10 +663,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         12,
-    )
-    .await?;
-    insert_all(
-        txn,
+    );
+    insert_statements(
+        &mut out,
+        backend,
         new.streams
             .iter()
             .map(|s| {
@@ -616,10 +684,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         7,
-    )
-    .await?;
-    insert_all(
-        txn,
+    );
+    insert_statements(
+        &mut out,
+        backend,
         new.outcomes
             .iter()
             .map(|o| {
@@ -639,10 +707,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         11,
-    )
-    .await?;
-    insert_all(
-        txn,
+    );
+    insert_statements(
+        &mut out,
+        backend,
         new.relationships
             .iter()
             .map(|r| {
@@ -657,67 +725,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         6,
-    )
-    .await?;
-    // The two largest tables skip the ActiveModels (see `bulk`).
-    let mut visit_rows = Rows::with_capacity(
-        "visits",
-        &[
-            "visit_ref",
-            "agreement_ref",
-            "outcome_ref",
-            "planned_start",
-            "planned_end",
-            "workers_required",
-            "worker_refs",
-            "cancelled_at",
-            "cancelled_by",
-        ],
-        new.visits.len(),
     );
-    for v in &new.visits {
-        visit_rows.push([
-            v.visit_ref.as_str().into(),
-            v.agreement_ref.as_str().into(),
-            v.outcome_ref.as_str().into(),
-            v.planned_start.into(),
-            v.planned_end.into(),
-            v.workers_required.into(),
-            v.worker_refs.join(";").into(),
-            v.cancellation.as_ref().map(|c| c.at).into(),
-            v.cancellation.as_ref().map(|c| c.by.word()).into(),
-        ]);
-    }
-    visit_rows.insert(txn).await?;
-    let mut attendance_rows = Rows::with_capacity(
-        "attendances",
-        &[
-            "attendance_ref",
-            "visit_ref",
-            "person_ref",
-            "worker_ref",
-            "check_in",
-            "check_out",
-            "method",
-            "location_verified",
-        ],
-        new.attendances.len(),
-    );
-    for a in &new.attendances {
-        attendance_rows.push([
-            a.attendance_ref.as_str().into(),
-            a.visit_ref.as_deref().into(),
-            a.person_ref.as_str().into(),
-            a.worker_ref.as_str().into(),
-            a.check_in.into(),
-            a.check_out.into(),
-            a.method.word().into(),
-            a.location_verified.into(),
-        ]);
-    }
-    attendance_rows.insert(txn).await?;
-    insert_all(
-        txn,
+    insert_statements(
+        &mut out,
+        backend,
         new.receipts
             .iter()
             .map(|r| {
@@ -733,10 +744,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         7,
-    )
-    .await?;
-    insert_all(
-        txn,
+    );
+    insert_statements(
+        &mut out,
+        backend,
         new.purchases
             .iter()
             .map(|p| {
@@ -755,10 +766,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         10,
-    )
-    .await?;
-    insert_all(
-        txn,
+    );
+    insert_statements(
+        &mut out,
+        backend,
         new.repayments
             .iter()
             .map(|r| {
@@ -774,10 +785,10 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         7,
-    )
-    .await?;
-    insert_all(
-        txn,
+    );
+    insert_statements(
+        &mut out,
+        backend,
         new.earmarks
             .iter()
             .map(|e| {
@@ -794,10 +805,8 @@ pub async fn write_import_in<C: ConnectionTrait>(
             })
             .collect(),
         8,
-    )
-    .await?;
-    append_transactions_in(txn, transactions, now).await?;
-    Ok(())
+    );
+    out
 }
 
 /// Every ledger transaction with its postings and service lines, in id order.
@@ -1055,86 +1064,24 @@ pub async fn insert_numbered<C: ConnectionTrait>(
     now: Instant,
 ) -> Result<(), DbError> {
     let mut txn_rows = Rows::with_capacity(
-        "ledger_transactions",
-        &[
-            "id",
-            "idempotency_key",
-            "kind",
-            "txn_date",
-            "agreement_ref",
-            "subject",
-            "reverses_id",
-            "description",
-            "recorded_at",
-        ],
+        tables::TRANSACTIONS,
+        tables::TRANSACTION_COLUMNS,
         transactions.len(),
     );
     let mut posting_rows = Rows::with_capacity(
-        "ledger_postings",
-        &[
-            "transaction_id",
-            "posting_no",
-            "account",
-            "agreement_ref",
-            "stream_ref",
-            "amount_pence",
-        ],
+        tables::POSTINGS,
+        tables::POSTING_COLUMNS,
         transactions.len() * 2,
     );
-    let mut line_rows = Rows::with_capacity(
-        "service_lines",
-        &[
-            "transaction_id",
-            "line_no",
-            "visit_ref",
-            "stream_ref",
-            "worker_ref",
-            "charge",
-            "planned_minutes",
-            "billable_minutes",
-            "rate_pence",
-            "amount_pence",
-        ],
-        transactions.len(),
-    );
+    let mut line_rows =
+        Rows::with_capacity(tables::LINES, tables::LINE_COLUMNS, transactions.len());
     for t in transactions {
-        let id = t.id;
-        debug_assert!(t.entry.sum().is_zero(), "a transaction must balance");
-        txn_rows.push([
-            id.into(),
-            t.key.as_str().into(),
-            t.entry.kind.word().into(),
-            t.entry.date.into(),
-            t.agreement_ref.as_str().into(),
-            t.subject.as_str().into(),
-            t.reverses.into(),
-            t.description.as_str().into(),
-            now.into(),
-        ]);
-        for (i, p) in t.entry.postings.iter().enumerate() {
-            let (agreement_ref, stream_ref) = p.account.fund_parts();
-            posting_rows.push([
-                id.into(),
-                (i as i64 + 1).into(),
-                p.account.kind_word().into(),
-                agreement_ref.into(),
-                stream_ref.into(),
-                p.amount.pence().into(),
-            ]);
+        txn_rows.push(tables::transaction_row(t, now));
+        for row in tables::posting_rows(t) {
+            posting_rows.push(row);
         }
-        for (i, l) in t.lines.iter().enumerate() {
-            line_rows.push([
-                id.into(),
-                (i as i64 + 1).into(),
-                l.visit_ref.as_str().into(),
-                l.stream_ref.as_str().into(),
-                l.line.worker_ref.as_deref().into(),
-                l.line.charge.word().into(),
-                l.line.planned_minutes.into(),
-                l.line.billable_minutes.into(),
-                l.line.rate.pence().into(),
-                l.line.amount.pence().into(),
-            ]);
+        for row in tables::line_rows(t) {
+            line_rows.push(row);
         }
     }
     txn_rows.insert(db).await.map_err(|e| match e {

@@ -1,5 +1,5 @@
-//! The largest reads and the reconcile's ledger write straight through SQLite's C API (rusqlite on
-//! the pool's own connection), for SQLite only.
+//! The largest reads, an import's write and the reconcile's ledger write straight through SQLite's
+//! C API (rusqlite on the pool's own connection), for SQLite only.
 //!
 //! sqlx hands every row from its worker thread to the async side one value at a time; for the
 //! hundreds of thousands of visits, attendances and postings a reconcile or a return reads, that
@@ -7,12 +7,93 @@
 //! borrowed (`lock_handle`, sqlx's documented way to call SQLite directly), so there is still one
 //! connection and one transaction order, and the rows come back as the same entity models
 //! sea-orm builds: what turns them into domain values is shared with the PostgreSQL path.
+use super::bulk::{insert_one_sql, Cell};
 use super::entities::{attendances, ledger_postings, ledger_transactions, service_lines, visits};
-use super::DbError;
-use crate::domain::calendar::{parse_stored_date, parse_stored_instant, Instant};
+use super::{tables, DbError};
+use crate::app::import::NewRows;
+use crate::domain::calendar::{
+    parse_stored_date, parse_stored_instant, stored_instant_text, Instant,
+};
 use crate::domain::ledger::Transaction;
-use rusqlite::{params, Connection, TransactionBehavior};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+use rusqlite::types::{ToSql, ToSqlOutput, Value as SqlValue, ValueRef};
+use rusqlite::{Connection, TransactionBehavior};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
+
+/// A cell as SQLite stores it: text as sqlx writes it (dates `YYYY-MM-DD`, instants RFC 3339 in
+/// UTC), so rows written here and through sea-orm read alike.
+impl ToSql for Cell<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Cell::Text(Some(t)) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+            Cell::OwnedText(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+            Cell::Int(Some(n)) => ToSqlOutput::Owned(SqlValue::Integer(*n)),
+            Cell::Bool(b) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*b))),
+            Cell::Date(d) => ToSqlOutput::Owned(SqlValue::Text(d.to_string())),
+            Cell::Instant(Some(t)) => ToSqlOutput::Owned(SqlValue::Text(stored_instant_text(*t))),
+            Cell::Text(None) | Cell::Int(None) | Cell::Instant(None) => {
+                ToSqlOutput::Owned(SqlValue::Null)
+            }
+        })
+    }
+}
+
+/// A sea-query value bound as sqlx binds it, for the statements sea-orm builds (an import's
+/// smaller tables). Only the types the entities use are known; any other is an error, not a guess.
+struct Bound<'a>(&'a Value);
+
+impl ToSql for Bound<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        let int = |n: Option<i64>| ToSqlOutput::Owned(n.map_or(SqlValue::Null, SqlValue::Integer));
+        Ok(match self.0 {
+            Value::Bool(b) => int(b.map(i64::from)),
+            Value::TinyInt(n) => int(n.map(i64::from)),
+            Value::SmallInt(n) => int(n.map(i64::from)),
+            Value::Int(n) => int(n.map(i64::from)),
+            Value::BigInt(n) => int(*n),
+            Value::TinyUnsigned(n) => int(n.map(i64::from)),
+            Value::SmallUnsigned(n) => int(n.map(i64::from)),
+            Value::Unsigned(n) => int(n.map(i64::from)),
+            Value::String(Some(t)) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+            Value::ChronoDate(Some(d)) => ToSqlOutput::Owned(SqlValue::Text(d.to_string())),
+            Value::ChronoDateTimeUtc(Some(t)) => {
+                ToSqlOutput::Owned(SqlValue::Text(stored_instant_text(**t)))
+            }
+            Value::String(None) | Value::ChronoDate(None) | Value::ChronoDateTimeUtc(None) => {
+                ToSqlOutput::Owned(SqlValue::Null)
+            }
+            other => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("no SQLite encoding for {other:?}").into(),
+                ))
+            }
+        })
+    }
+}
+
+/// Runs a statement sea-orm built for SQLite.
+fn execute_statement(conn: &Connection, statement: &Statement) -> rusqlite::Result<usize> {
+    let values = statement.values.iter().flat_map(|v| v.0.iter()).map(Bound);
+    conn.prepare(&statement.sql)?
+        .execute(rusqlite::params_from_iter(values))
+}
+
+/// Inserts `rows` into `table` with one prepared statement; returns how many.
+fn insert_rows<'a, const N: usize>(
+    conn: &Connection,
+    table: &str,
+    columns: &[&str],
+    rows: impl Iterator<Item = [Cell<'a>; N]>,
+) -> rusqlite::Result<usize> {
+    let clock = std::time::Instant::now();
+    let mut statement = conn.prepare(&insert_one_sql(table, columns))?;
+    let mut count = 0;
+    for row in rows {
+        statement.execute(rusqlite::params_from_iter(row.iter()))?;
+        count += 1;
+    }
+    tracing::debug!(table, rows = count, elapsed = ?clock.elapsed(), "rows inserted directly");
+    Ok(count)
+}
 
 /// An instant column: the stored shape parsed directly, anything else as rusqlite reads it.
 fn instant(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Instant> {
@@ -203,71 +284,78 @@ pub fn append_numbered(
     numbered: impl FnOnce(&[Transaction]),
 ) -> rusqlite::Result<Vec<Transaction>> {
     let txn = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-    let max_id: Option<i64> =
-        txn.query_row("SELECT MAX(id) FROM ledger_transactions", [], |r| r.get(0))?;
-    for (id, t) in (max_id.unwrap_or(0) + 1..).zip(transactions.iter_mut()) {
-        t.id = id;
-    }
+    number(&txn, &mut transactions)?;
     numbered(&transactions);
-    // The same text sqlx writes for an instant, so either driver reads the other's rows.
-    let recorded_at = now.to_rfc3339();
-    {
-        let mut txn_st = txn.prepare(
-            "INSERT INTO ledger_transactions (id, idempotency_key, kind, txn_date, agreement_ref, \
-             subject, reverses_id, description, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )?;
-        let mut posting_st = txn.prepare(
-            "INSERT INTO ledger_postings (transaction_id, posting_no, account, agreement_ref, \
-             stream_ref, amount_pence) VALUES (?, ?, ?, ?, ?, ?)",
-        )?;
-        let mut line_st = txn.prepare(
-            "INSERT INTO service_lines (transaction_id, line_no, visit_ref, stream_ref, \
-             worker_ref, charge, planned_minutes, billable_minutes, rate_pence, amount_pence) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )?;
-        for t in &transactions {
-            debug_assert!(t.entry.sum().is_zero(), "a transaction must balance");
-            txn_st.execute(params![
-                t.id,
-                t.key,
-                t.entry.kind.word(),
-                t.entry.date.to_string(),
-                t.agreement_ref,
-                t.subject,
-                t.reverses,
-                t.description,
-                recorded_at,
-            ])?;
-            for (i, p) in t.entry.postings.iter().enumerate() {
-                let (agreement_ref, stream_ref) = p.account.fund_parts();
-                posting_st.execute(params![
-                    t.id,
-                    i as i64 + 1,
-                    p.account.kind_word(),
-                    agreement_ref,
-                    stream_ref,
-                    p.amount.pence(),
-                ])?;
-            }
-            for (i, l) in t.lines.iter().enumerate() {
-                line_st.execute(params![
-                    t.id,
-                    i as i64 + 1,
-                    l.visit_ref,
-                    l.stream_ref,
-                    l.line.worker_ref,
-                    l.line.charge.word(),
-                    l.line.planned_minutes,
-                    l.line.billable_minutes,
-                    l.line.rate.pence(),
-                    l.line.amount.pence(),
-                ])?;
-            }
-        }
-    }
+    insert_numbered(&txn, &transactions, now)?;
     // Dropped uncommitted on any error above, the transaction rolls back.
     txn.commit()?;
     Ok(transactions)
+}
+
+/// Writes an import in one transaction (`BEGIN IMMEDIATE`): the statements sea-orm built for the
+/// smaller tables, then visits, attendances and the ledger transactions the import brings.
+pub fn write_import(
+    conn: &Connection,
+    inserts: &[Statement],
+    new: &NewRows,
+    mut transactions: Vec<Transaction>,
+    now: Instant,
+) -> rusqlite::Result<()> {
+    let txn = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    for insert in inserts {
+        execute_statement(&txn, insert)?;
+    }
+    insert_rows(
+        &txn,
+        tables::VISITS,
+        tables::VISIT_COLUMNS,
+        new.visits.iter().map(tables::visit_row),
+    )?;
+    insert_rows(
+        &txn,
+        tables::ATTENDANCES,
+        tables::ATTENDANCE_COLUMNS,
+        new.attendances.iter().map(tables::attendance_row),
+    )?;
+    number(&txn, &mut transactions)?;
+    insert_numbered(&txn, &transactions, now)?;
+    txn.commit()
+}
+
+/// Gives `transactions` the ids after the highest held (inside a write transaction).
+fn number(conn: &Connection, transactions: &mut [Transaction]) -> rusqlite::Result<()> {
+    let max_id: Option<i64> =
+        conn.query_row("SELECT MAX(id) FROM ledger_transactions", [], |r| r.get(0))?;
+    for (id, t) in (max_id.unwrap_or(0) + 1..).zip(transactions.iter_mut()) {
+        t.id = id;
+    }
+    Ok(())
+}
+
+fn insert_numbered(
+    conn: &Connection,
+    transactions: &[Transaction],
+    now: Instant,
+) -> rusqlite::Result<()> {
+    insert_rows(
+        conn,
+        tables::TRANSACTIONS,
+        tables::TRANSACTION_COLUMNS,
+        transactions.iter().map(|t| tables::transaction_row(t, now)),
+    )?;
+    insert_rows(
+        conn,
+        tables::POSTINGS,
+        tables::POSTING_COLUMNS,
+        transactions.iter().flat_map(tables::posting_rows),
+    )?;
+    insert_rows(
+        conn,
+        tables::LINES,
+        tables::LINE_COLUMNS,
+        transactions.iter().flat_map(tables::line_rows),
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -275,16 +363,20 @@ mod tests {
     use crate::app::import::{import_files, FileKind};
     use sea_orm::TransactionTrait;
 
+    fn demo_files() -> Vec<(FileKind, Vec<u8>)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        FileKind::ALL
+            .into_iter()
+            .filter_map(|k| Some((k, std::fs::read(dir.join(k.file_name())).ok()?)))
+            .collect()
+    }
+
     /// The demo provider imported and reconciled into a fresh SQLite database in memory.
     async fn demo_database() -> sea_orm::DatabaseConnection {
         let db = crate::db::connect("sqlite::memory:")
             .await
             .expect("a database");
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-        let files: Vec<(FileKind, Vec<u8>)> = FileKind::ALL
-            .into_iter()
-            .filter_map(|k| Some((k, std::fs::read(dir.join(k.file_name())).ok()?)))
-            .collect();
+        let files = demo_files();
         let now = chrono::Utc::now();
         import_files(&db, &files, now)
             .await
@@ -311,5 +403,69 @@ mod tests {
         assert_eq!(direct_world.visits, world.visits);
         assert_eq!(direct_world.attendances, world.attendances);
         assert_eq!(direct_ledger, ledger);
+    }
+
+    /// Every row of `table` as SQLite holds it (types and text exactly), in key order.
+    async fn stored(
+        db: &sea_orm::DatabaseConnection,
+        table: &'static str,
+    ) -> Vec<Vec<rusqlite::types::Value>> {
+        super::with_sqlite(db, move |c| {
+            let mut st = c.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))?;
+            let width = st.column_count();
+            let rows = st.query_map([], |r| (0..width).map(|i| r.get(i)).collect())?;
+            rows.collect()
+        })
+        .await
+        .expect("rows")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_import_written_directly_stores_what_sea_orm_stores() {
+        let files = demo_files();
+        let now = chrono::Utc::now();
+        // The command line's import: straight through SQLite.
+        let direct = crate::db::connect("sqlite::memory:")
+            .await
+            .expect("a database");
+        import_files(&direct, &files, now).await.expect("imported");
+        // The same rows through sea-orm, as records and receipts write them inside a transaction.
+        let via = crate::db::connect("sqlite::memory:")
+            .await
+            .expect("a database");
+        let mut world = crate::db::load_world(&via).await.expect("world");
+        let (new, _) = crate::app::import::check_files(&mut world, &files).expect("valid");
+        let txn = via.begin().await.expect("a transaction");
+        let transactions = crate::app::import::money_transactions(&new);
+        crate::db::write_import(&txn, &new, transactions, now)
+            .await
+            .expect("written");
+        txn.commit().await.expect("committed");
+        for table in [
+            "commissioners",
+            "rates",
+            "people",
+            "workers",
+            "agreements",
+            "streams",
+            "outcomes",
+            "relationships",
+            "visits",
+            "attendances",
+            "receipts",
+            "purchases",
+            "repayments",
+            "earmarks",
+            "ledger_transactions",
+            "ledger_postings",
+            "service_lines",
+        ] {
+            let rows = stored(&direct, table).await;
+            assert!(
+                !rows.is_empty() || table == "service_lines",
+                "the demo has {table}"
+            );
+            assert_eq!(rows, stored(&via, table).await, "{table}");
+        }
     }
 }

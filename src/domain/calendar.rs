@@ -97,6 +97,47 @@ pub fn parse_stored_instant(text: &[u8]) -> Option<Instant> {
     Some(Utc.from_utc_datetime(&naive))
 }
 
+/// The text an instant is stored as: `YYYY-MM-DDTHH:MM:SS[.fraction]+00:00`, exactly what sqlx
+/// writes for a UTC time on SQLite (RFC 3339 with chrono's `AutoSi` fraction: none, 3, 6 or 9
+/// digits), so rows written by either driver sort and read alike. Written by hand because a
+/// month's import and reconcile store hundreds of thousands of them.
+pub fn stored_instant_text(at: Instant) -> String {
+    let year = at.year();
+    let nanos = at.nanosecond();
+    if nanos >= 1_000_000_000 || !(1000..=9999).contains(&year) {
+        return at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+    }
+    let (fraction, digits) = match nanos {
+        0 => (0, 0),
+        n if n % 1_000_000 == 0 => (n / 1_000_000, 3),
+        n if n % 1_000 == 0 => (n / 1_000, 6),
+        n => (n, 9),
+    };
+    fn put(out: &mut Vec<u8>, n: u32, width: usize, then: &[u8]) {
+        let start = out.len();
+        out.resize(start + width, b'0');
+        let mut n = n;
+        for digit in out[start..].iter_mut().rev() {
+            *digit = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        out.extend_from_slice(then);
+    }
+    let mut out = Vec::with_capacity(35);
+    put(&mut out, year.unsigned_abs(), 4, b"-");
+    put(&mut out, at.month(), 2, b"-");
+    put(&mut out, at.day(), 2, b"T");
+    put(&mut out, at.hour(), 2, b":");
+    put(&mut out, at.minute(), 2, b":");
+    put(&mut out, at.second(), 2, b"");
+    if digits > 0 {
+        out.push(b'.');
+        put(&mut out, fraction, digits, b"");
+    }
+    out.extend_from_slice(b"+00:00");
+    out.into_iter().map(char::from).collect()
+}
+
 /// Reads a date as the database holds it (`YYYY-MM-DD`); `None` for any other text.
 pub fn parse_stored_date(text: &[u8]) -> Option<NaiveDate> {
     (text.len() == 10 && text[4] == b'-' && text[7] == b'-')
@@ -383,6 +424,29 @@ mod tests {
         }
         assert_eq!(parse_stored_date(b"2026-03-29"), Some(d("2026-03-29")));
         assert_eq!(parse_stored_date(b"2026-03-29T00:00"), None);
+    }
+
+    #[test]
+    fn instants_are_stored_as_sqlx_writes_them_and_read_back() {
+        let t = parse_instant("2026-03-29T01:30:00Z").unwrap();
+        let samples = [
+            t,
+            t + Duration::nanoseconds(132_470_123),
+            t + Duration::milliseconds(500),
+            t + Duration::microseconds(1_500),
+            t + Duration::nanoseconds(7),
+            parse_instant("1999-12-31T23:59:59Z").unwrap(),
+            parse_instant("0999-01-01T00:00:00Z").unwrap(),
+        ];
+        for at in samples {
+            let text = stored_instant_text(at);
+            assert_eq!(
+                text,
+                at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+            );
+            assert_eq!(parse_stored_instant(text.as_bytes()), Some(at), "{text}");
+        }
+        assert_eq!(stored_instant_text(t), "2026-03-29T01:30:00+00:00");
     }
 
     #[test]
