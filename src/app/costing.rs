@@ -46,8 +46,27 @@ pub fn cost_visits_of<'w>(
     through: Option<NaiveDate>,
     agreement_ref: Option<&str>,
 ) -> Result<Vec<CostedVisit<'w>>, CostingError> {
+    cost_visits_on(world, through, agreement_ref, threads_for)
+}
+
+/// Below this many visits costing stays on the calling thread.
+const PARALLEL_FROM: usize = 4096;
+
+fn threads_for(visits: usize) -> usize {
+    if visits < PARALLEL_FROM {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    }
+}
+
+fn cost_visits_on<'w>(
+    world: &'w World,
+    through: Option<NaiveDate>,
+    agreement_ref: Option<&str>,
+    threads_for: impl Fn(usize) -> usize,
+) -> Result<Vec<CostedVisit<'w>>, CostingError> {
     let mut by_visit: HashMap<&str, Vec<&crate::domain::model::Attendance>> = HashMap::default();
-    let mut plans: HashMap<&str, Plan> = HashMap::default();
     let mut visits: Vec<&Visit> = match agreement_ref {
         Some(a) => {
             let visits: Vec<&Visit> = world
@@ -76,9 +95,43 @@ pub fn cost_visits_of<'w>(
             .values()
             .filter(|v| agreement_ref.is_none_or(|a| v.agreement_ref == a)),
     );
-    let mut out = Vec::with_capacity(visits.len());
     visits.sort_by(|a, b| (a.planned_start, &a.visit_ref).cmp(&(b.planned_start, &b.visit_ref)));
-    for visit in visits {
+    // Each visit is costed on its own, so a large world is costed in chunks on every core; the
+    // chunks keep the sorted order, and the first error in that order is the one reported.
+    let chunk = visits
+        .len()
+        .div_ceil(threads_for(visits.len()).max(1))
+        .max(1);
+    let by_visit = &by_visit;
+    let costed: Vec<Result<Vec<CostedVisit<'w>>, CostingError>> = std::thread::scope(|scope| {
+        let running: Vec<_> = visits
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || cost_chunk(world, part, by_visit, through)))
+            .collect();
+        running
+            .into_iter()
+            .map(|r| {
+                r.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(visits.len());
+    for part in costed {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
+fn cost_chunk<'w>(
+    world: &'w World,
+    visits: &[&'w Visit],
+    by_visit: &HashMap<&str, Vec<&'w crate::domain::model::Attendance>>,
+    through: Option<NaiveDate>,
+) -> Result<Vec<CostedVisit<'w>>, CostingError> {
+    let mut plans: HashMap<&str, Plan> = HashMap::default();
+    let mut out = Vec::with_capacity(visits.len());
+    for &visit in visits {
         let date = local_date(visit.planned_start);
         if through.is_some_and(|t| date > t) {
             continue;
@@ -150,4 +203,52 @@ pub fn cost_visits_of<'w>(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::import::{check_files, FileKind};
+    use crate::demo_data::{generate, DemoSpec};
+
+    #[test]
+    fn costing_in_chunks_on_several_threads_gives_the_one_thread_result() {
+        let dir = std::env::temp_dir().join(format!("isf-costing-{}", std::process::id()));
+        let spec = DemoSpec {
+            people: 120,
+            weeks: 4,
+            seed: 11,
+            start_monday: NaiveDate::from_ymd_opt(2026, 3, 2).expect("a date"),
+        };
+        generate(&spec, &dir).expect("demo files");
+        let files: Vec<(FileKind, Vec<u8>)> = FileKind::ALL
+            .into_iter()
+            .filter_map(|k| Some((k, std::fs::read(dir.join(k.file_name())).ok()?)))
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut world = World::default();
+        check_files(&mut world, &files).expect("the demo imports");
+        let facts = |costed: Vec<CostedVisit>| -> Vec<_> {
+            costed
+                .into_iter()
+                .map(|c| {
+                    (
+                        c.visit.visit_ref.clone(),
+                        c.outcome,
+                        c.date,
+                        c.costing,
+                        c.unplanned,
+                    )
+                })
+                .collect()
+        };
+        let one = facts(cost_visits_on(&world, None, None, |_| 1).expect("costed"));
+        assert!(one.len() > 1000, "{} visits", one.len());
+        for threads in [2, 3, 7] {
+            let many = facts(cost_visits_on(&world, None, None, |_| threads).expect("costed"));
+            assert_eq!(many, one, "{threads} threads");
+        }
+        // The default splits a world this size only when it is large enough to pay.
+        assert_eq!(threads_for(one.len().min(PARALLEL_FROM - 1)), 1);
+    }
 }

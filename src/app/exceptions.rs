@@ -98,9 +98,9 @@ pub fn over_plan_of(
 }
 
 /// Every exception that stands on `through`, sorted by date then key.
-pub fn current_exceptions(
+pub fn current_exceptions<'l>(
     world: &World,
-    ledger: &[crate::domain::ledger::Transaction],
+    ledger: impl IntoIterator<Item = &'l crate::domain::ledger::Transaction>,
     through: NaiveDate,
 ) -> Result<Vec<ExceptionRecord>, CostingError> {
     let mut out = Vec::new();

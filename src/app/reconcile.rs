@@ -12,7 +12,7 @@ use crate::domain::world::HashMap;
 use crate::domain::world::World;
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
@@ -43,8 +43,9 @@ struct Due {
 }
 
 fn due_through(world: &World, through: NaiveDate) -> Result<Vec<Due>, CostingError> {
-    let mut due = Vec::new();
-    for costed in cost_visits(world, Some(through))? {
+    let costed = cost_visits(world, Some(through))?;
+    let mut due = Vec::with_capacity(costed.len() + world.agreements.len() * 8);
+    for costed in costed {
         if costed.costing.lines.is_empty() {
             continue;
         }
@@ -152,18 +153,25 @@ pub fn plan_postings(
     ledger: &[Transaction],
     through: NaiveDate,
 ) -> Result<(Vec<Transaction>, ReconcileSummary), CostingError> {
-    let due = due_through(world, through)?;
+    let mut due = due_through(world, through)?;
+    // Sorted so that the ledger's ids follow dates where they can (subjects are unique: one per
+    // visit, approved unplanned attendance and fee week).
+    due.sort_unstable_by(|a, b| (a.date, &a.subject).cmp(&(b.date, &b.subject)));
     let state = standing(ledger);
     let mut summary = ReconcileSummary::default();
-    let mut out = Vec::new();
-    let mut due_subjects = HashSet::new();
-    // Sorted so that the ledger's ids follow dates where they can.
-    let mut due_sorted: BTreeMap<(NaiveDate, String), Due> = BTreeMap::new();
+    // What stands in the ledger but is no longer due (a visit deleted, a fee no longer owed).
+    let mut orphans: Vec<&Transaction> = {
+        let due_subjects: HashSet<&str> = due.iter().map(|d| d.subject.as_str()).collect();
+        state
+            .standing
+            .iter()
+            .filter(|(s, _)| !due_subjects.contains(**s))
+            .map(|(_, t)| *t)
+            .collect()
+    };
+    orphans.sort_by_key(|t| t.id);
+    let mut out = Vec::with_capacity(due.len());
     for d in due {
-        due_sorted.insert((d.date, d.subject.clone()), d);
-    }
-    for (_, d) in due_sorted {
-        due_subjects.insert(d.subject.clone());
         let seen = state.history.get(d.subject.as_str()).copied().unwrap_or(0);
         match state.standing.get(d.subject.as_str()) {
             Some(current) if same_money(current, &d) => summary.unchanged += 1,
@@ -195,13 +203,6 @@ pub fn plan_postings(
             }
         }
     }
-    let mut orphans: Vec<&&Transaction> = state
-        .standing
-        .iter()
-        .filter(|(s, _)| !due_subjects.contains(**s))
-        .map(|(_, t)| t)
-        .collect();
-    orphans.sort_by_key(|t| t.id);
     for t in orphans {
         // Only what is dated up to `through` is owned by this run.
         if t.entry.date <= through {
@@ -242,16 +243,15 @@ pub async fn reconcile(
     tracing::debug!(elapsed = ?clock.elapsed(), "world loaded");
     let ledger = db::load_ledger(db).await?;
     tracing::debug!(elapsed = ?clock.elapsed(), "ledger loaded");
-    let (mut postings, summary) = plan_postings(&world, &ledger, through)?;
+    let (postings, summary) = plan_postings(&world, &ledger, through)?;
     tracing::debug!(elapsed = ?clock.elapsed(), "postings planned");
     // Exceptions depend on the ledger as it will stand, so once the new transactions have their
     // ids they are found on another thread while the database writes them.
     let (found_tx, found_rx) = tokio::sync::oneshot::channel();
-    let mut after = ledger;
-    db::append_numbered(db, std::mem::take(&mut postings), now, move |numbered| {
-        after.extend(numbered.iter().cloned());
-        let finding =
-            tokio::task::spawn_blocking(move || current_exceptions(&world, &after, through));
+    db::append_numbered(db, postings, now, move |numbered| {
+        let finding = tokio::task::spawn_blocking(move || {
+            current_exceptions(&world, ledger.iter().chain(numbered.iter()), through)
+        });
         let _ = found_tx.send(finding);
     })
     .await?;

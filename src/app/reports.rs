@@ -242,7 +242,9 @@ pub fn return_totals(rows: &[ReturnRow]) -> Vec<String> {
 }
 
 /// The ledger's transactions grouped by agreement, each group in ledger order.
-pub fn ledger_by_agreement(ledger: &[Transaction]) -> HashMap<&str, Vec<&Transaction>> {
+pub fn ledger_by_agreement<'l>(
+    ledger: impl IntoIterator<Item = &'l Transaction>,
+) -> HashMap<&'l str, Vec<&'l Transaction>> {
     let mut out: HashMap<&str, Vec<&Transaction>> = HashMap::default();
     for t in ledger {
         out.entry(t.agreement_ref.as_str()).or_default().push(t);

@@ -18,6 +18,7 @@ use sea_orm::{
     IntoActiveModel, QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 fn corrupt(what: &str, value: &str) -> DbError {
     DbError::Corrupt(format!("{what} {value:?}"))
@@ -1027,18 +1028,19 @@ pub async fn number_transactions<C: ConnectionTrait>(
 }
 
 /// Numbers `transactions` after the highest id held and appends them, in one database
-/// transaction; `numbered` sees them once they have their ids, before they are written (the
-/// reconcile finds exceptions meanwhile). On SQLite the write goes straight through SQLite
-/// (`sqlite_direct`). Returns them numbered.
+/// transaction; `numbered` is handed them (shared, not copied) once they have their ids, before
+/// they are written (the reconcile finds exceptions meanwhile). On SQLite the write goes straight
+/// through SQLite (`sqlite_direct`). Returns them numbered.
 pub async fn append_numbered(
     db: &DatabaseConnection,
     mut transactions: Vec<Transaction>,
     now: Instant,
-    numbered: impl FnOnce(&[Transaction]) + Send + 'static,
-) -> Result<Vec<Transaction>, DbError> {
+    numbered: impl FnOnce(Arc<Vec<Transaction>>) + Send + 'static,
+) -> Result<Arc<Vec<Transaction>>, DbError> {
     if transactions.is_empty() {
-        numbered(&transactions);
-        return Ok(transactions);
+        let none = Arc::new(transactions);
+        numbered(Arc::clone(&none));
+        return Ok(none);
     }
     if let Some(conn) = sqlite_connection(db) {
         let clock = std::time::Instant::now();
@@ -1051,7 +1053,8 @@ pub async fn append_numbered(
     }
     let txn = db.begin().await?;
     number_transactions(&txn, &mut transactions).await?;
-    numbered(&transactions);
+    let transactions = Arc::new(transactions);
+    numbered(Arc::clone(&transactions));
     insert_numbered(&txn, &transactions, now).await?;
     txn.commit().await?;
     Ok(transactions)

@@ -18,6 +18,7 @@ use crate::domain::ledger::Transaction;
 use rusqlite::types::{ToSql, ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, TransactionBehavior};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
+use std::sync::Arc;
 
 /// A cell as SQLite stores it: text as sqlx writes it (dates `YYYY-MM-DD`, instants RFC 3339 in
 /// UTC), so rows written here and through sea-orm read alike.
@@ -276,16 +277,17 @@ pub fn ledger_models(conn: &Connection, with_lines: bool) -> rusqlite::Result<Le
 
 /// Numbers `transactions` after the highest id held and inserts them with their postings and
 /// service lines, in one transaction (`BEGIN IMMEDIATE`: no other writer between the two);
-/// `numbered` sees them once they have their ids, before the insert. Returns them numbered.
+/// `numbered` is handed them once they have their ids, before the insert. Returns them numbered.
 pub fn append_numbered(
     conn: &Connection,
     mut transactions: Vec<Transaction>,
     now: Instant,
-    numbered: impl FnOnce(&[Transaction]),
-) -> rusqlite::Result<Vec<Transaction>> {
+    numbered: impl FnOnce(Arc<Vec<Transaction>>),
+) -> rusqlite::Result<Arc<Vec<Transaction>>> {
     let txn = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     number(&txn, &mut transactions)?;
-    numbered(&transactions);
+    let transactions = Arc::new(transactions);
+    numbered(Arc::clone(&transactions));
     insert_numbered(&txn, &transactions, now)?;
     // Dropped uncommitted on any error above, the transaction rolls back.
     txn.commit()?;
