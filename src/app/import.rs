@@ -1928,6 +1928,9 @@ pub async fn import_files(
     tracing::debug!(elapsed = ?clock.elapsed(), "world loaded");
     let (new, summaries) = check_files(&mut world, files).map_err(ImportError::Rejected)?;
     tracing::debug!(elapsed = ?clock.elapsed(), "files checked");
+    // The write needs only the new rows: free the records first, so that the memory the write
+    // takes is reused rather than fresh from the kernel.
+    drop(world);
     if new.count() > 0 {
         let transactions = money_transactions(&new);
         crate::db::write_import_owned(db, new, transactions, now).await?;

@@ -62,19 +62,26 @@ end_to_end() { # end_to_end PEOPLE WEEKS
     for engine in sqlite postgres; do
         local url
         if [ $engine = sqlite ]; then url="sqlite://$dir/isf.db?mode=rwc"; else url=$(fresh_pg "isf_bench_e2e"); fi
+        # Each step on its own (wall, peak RSS), then the three as one run end to end.
+        measure "$engine: import" "$ISF" --database "$url" import "$dir"
+        if [ $engine = sqlite ]; then SQLITE_IMPORT_SECS=$LAST_SECS; fi
+        measure "$engine: reconcile --through $through" "$ISF" --database "$url" reconcile --through "$through"
+        measure "$engine: returns of all $(echo $commissioners | wc -w) commissioners" "$ISF" --database "$url" returns --from "$from" --to "$through" --out "$dir/returns-$engine"
+        if [ $engine = sqlite ]; then rm -f "$dir"/isf.db*; else url=$(fresh_pg "isf_bench_e2e"); fi
         cat >"$WORK/e2e.sh" <<SH
 set -e
 "$ISF" --database "$url" import "$dir" >/dev/null
 "$ISF" --database "$url" reconcile --through "$through" >/dev/null
 "$ISF" --database "$url" returns --from "$from" --to "$through" --out "$dir/returns-$engine" >/dev/null
 SH
-        measure "$engine: import + reconcile + all $(echo $commissioners | wc -w) returns (end to end)" bash "$WORK/e2e.sh"
+        measure "$engine: import + reconcile + all returns (end to end)" bash "$WORK/e2e.sh"
         echo "    $(echo "$visits / $LAST_SECS" | bc) visits/s end to end (peak RSS is the largest single command)"
     done
     psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS isf_bench_e2e WITH (FORCE)" >/dev/null 2>&1
     local floor_db="$WORK/floor.db"
     rm -f "$floor_db"
     measure "sqlite3 .import of the same attendances.csv (the floor)" sqlite3 "$floor_db" ".mode csv" ".import $dir/attendances.csv attendances"
+    echo "    isf's whole import (all $(ls "$dir"/*.csv | wc -l) files, checked, with the ledger) takes $(echo "scale=1; $SQLITE_IMPORT_SECS / $LAST_SECS" | bc) x the floor"
 }
 
 echo "== 2. end to end, $PEOPLE people x $WEEKS weeks"
