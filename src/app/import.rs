@@ -1933,7 +1933,7 @@ pub async fn import_files(
     drop(world);
     if new.count() > 0 {
         let transactions = money_transactions(&new);
-        crate::db::write_import_owned(db, new, transactions, now).await?;
+        crate::db::write_import_owned(db, new, transactions, now, Vec::new()).await?;
         tracing::debug!(elapsed = ?clock.elapsed(), "rows written");
     }
     Ok(summaries)

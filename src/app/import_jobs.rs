@@ -378,21 +378,24 @@ async fn run_phases(
     set_status(live, job, JobStatus::Writing);
     db::import_jobs::update_job(db, job).await?;
     let at = now();
-    let txn = db.begin().await?;
-    db::write_import_in(&txn, &new, money_transactions(&new), at).await?;
-    drop(new);
+    // The job's row says `reconciling` in the same database transaction that writes its rows (and
+    // the audit entry), so it never says more or less than the database holds; the live status
+    // follows once they are in.
+    job.status = JobStatus::Reconciling;
+    let then = vec![
+        db::import_jobs::job_update(job, db),
+        db::accounts::audit_entry(
+            db,
+            at,
+            &job.requested_by,
+            "records.imported",
+            &format!("files:{}", job.files.join(",")),
+            &format!("{new_rows} new rows (import job {})", job.job_id),
+        ),
+    ];
+    let transactions = money_transactions(&new);
+    db::write_import_owned(db, new, transactions, at, then).await?;
     set_status(live, job, JobStatus::Reconciling);
-    db::import_jobs::update_job(&txn, job).await?;
-    db::accounts::append_audit(
-        &txn,
-        at,
-        &job.requested_by,
-        "records.imported",
-        &format!("files:{}", job.files.join(",")),
-        &format!("{new_rows} new rows (import job {})", job.job_id),
-    )
-    .await?;
-    txn.commit().await?;
     *written = true;
     drop(turn); // the rows are in: the next import may start while this one reconciles
     let at = now();

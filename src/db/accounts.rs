@@ -301,6 +301,22 @@ pub async fn append_audit<C: ConnectionTrait>(
     subject: &str,
     detail: &str,
 ) -> Result<(), DbError> {
+    let entry = audit_entry(db, at, actor, action, subject, detail);
+    db.execute(entry).await?;
+    Ok(())
+}
+
+/// The statement that appends an audit entry, to run inside another write (an import's own; built
+/// for `db`'s engine).
+pub fn audit_entry(
+    db: &impl ConnectionTrait,
+    at: Instant,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
     audit_log::Entity::insert(audit_log::ActiveModel {
         id: sea_orm::ActiveValue::NotSet,
         at: sea_orm::ActiveValue::Set(at),
@@ -309,9 +325,7 @@ pub async fn append_audit<C: ConnectionTrait>(
         subject: sea_orm::ActiveValue::Set(subject.to_owned()),
         detail: sea_orm::ActiveValue::Set(detail.to_owned()),
     })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    .build(db.get_database_backend())
 }
 
 /// Audit entries with an id above `after`, oldest first, at most `limit`.

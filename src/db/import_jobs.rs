@@ -8,7 +8,9 @@ use crate::app::import_jobs::{ImportJob, JobStatus};
 use crate::csv_io::RowError;
 use crate::domain::calendar::Instant;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, Statement,
+};
 
 fn json<T: serde::Serialize>(values: &[T]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned())
@@ -85,12 +87,17 @@ pub async fn insert_job<C: ConnectionTrait>(db: &C, job: &ImportJob) -> Result<(
 
 /// Writes a job's state as it moves on.
 pub async fn update_job<C: ConnectionTrait>(db: &C, job: &ImportJob) -> Result<(), DbError> {
+    db.execute(job_update(job, db)).await?;
+    Ok(())
+}
+
+/// The statement that writes a job's state, to run inside another write (the import's own).
+/// (built for `db`'s engine).
+pub fn job_update(job: &ImportJob, db: &impl ConnectionTrait) -> Statement {
     import_jobs::Entity::update_many()
         .set(row_of(job))
         .filter(import_jobs::Column::JobId.eq(job.job_id.as_str()))
-        .exec(db)
-        .await?;
-    Ok(())
+        .build(db.get_database_backend())
 }
 
 /// The job `job_id`, if held.

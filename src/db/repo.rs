@@ -492,21 +492,30 @@ pub async fn write_import<C: TransactionTrait>(
     Ok(())
 }
 
-/// `write_import` on the connection itself, taking the rows: on SQLite straight through SQLite's
-/// C API (`sqlite_direct`), elsewhere as `write_import`. The command line's and an upload's import.
+/// `write_import` on the connection itself, taking the rows, with `then` (statements built for
+/// this connection's engine: an import job's row, an audit entry) in the same database transaction:
+/// on SQLite straight through SQLite's C API (`sqlite_direct`). The command line's, an upload's and
+/// an import job's write.
 pub async fn write_import_owned(
     db: &DatabaseConnection,
     new: NewRows,
     transactions: Vec<Transaction>,
     now: Instant,
+    then: Vec<Statement>,
 ) -> Result<(), DbError> {
     let Some(conn) = sqlite_connection(db) else {
-        return write_import(db, &new, transactions, now).await;
+        let txn = db.begin().await?;
+        write_import_in(&txn, &new, transactions, now).await?;
+        for statement in then {
+            txn.execute(statement).await?;
+        }
+        txn.commit().await?;
+        return Ok(());
     };
     let inserts = small_table_inserts(&new, DatabaseBackend::Sqlite);
     let clock = std::time::Instant::now();
     super::sqlite_direct::with_sqlite(conn, move |c| {
-        super::sqlite_direct::write_import(c, &inserts, &new, transactions, now)
+        super::sqlite_direct::write_import(c, &inserts, &new, transactions, now, &then)
     })
     .await?;
     tracing::debug!(elapsed = ?clock.elapsed(), "import written directly");

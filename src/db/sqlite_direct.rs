@@ -295,13 +295,15 @@ pub fn append_numbered(
 }
 
 /// Writes an import in one transaction (`BEGIN IMMEDIATE`): the statements sea-orm built for the
-/// smaller tables, then visits, attendances and the ledger transactions the import brings.
+/// smaller tables, then visits, attendances and the ledger transactions the import brings, then
+/// `then` (statements sea-orm built: a job's row, an audit entry).
 pub fn write_import(
     conn: &Connection,
     inserts: &[Statement],
     new: &NewRows,
     mut transactions: Vec<Transaction>,
     now: Instant,
+    then: &[Statement],
 ) -> rusqlite::Result<()> {
     let txn = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     for insert in inserts {
@@ -321,6 +323,9 @@ pub fn write_import(
     )?;
     number(&txn, &mut transactions)?;
     insert_numbered(&txn, &transactions, now)?;
+    for statement in then {
+        execute_statement(&txn, statement)?;
+    }
     txn.commit()
 }
 
