@@ -208,7 +208,7 @@ fn cost_chunk<'w>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::import::{check_files, FileKind};
+    use crate::app::import::check_files;
     use crate::demo_data::{generate, DemoSpec};
 
     #[test]
@@ -221,10 +221,7 @@ mod tests {
             start_monday: NaiveDate::from_ymd_opt(2026, 3, 2).expect("a date"),
         };
         generate(&spec, &dir).expect("demo files");
-        let files: Vec<(FileKind, Vec<u8>)> = FileKind::ALL
-            .into_iter()
-            .filter_map(|k| Some((k, std::fs::read(dir.join(k.file_name())).ok()?)))
-            .collect();
+        let files = crate::cli::read_input(&dir).expect("the demo files");
         let _ = std::fs::remove_dir_all(&dir);
         let mut world = World::default();
         check_files(&mut world, &files).expect("the demo imports");

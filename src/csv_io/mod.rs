@@ -114,7 +114,7 @@ pub fn read_table(file: &str, bytes: &[u8], columns: &[&str]) -> Result<Table, V
     }
     let width = header_names.len();
     // About how many rows and how much text, so the buffers grow once or not at all.
-    let rows_guess = memchr_count(b'\n', bytes);
+    let rows_guess = bytes.iter().filter(|&&b| b == b'\n').count();
     let mut text = String::with_capacity(bytes.len());
     let mut ends = Vec::with_capacity(rows_guess * width);
     let mut lines = Vec::with_capacity(rows_guess);
@@ -186,10 +186,6 @@ pub fn read_table(file: &str, bytes: &[u8], columns: &[&str]) -> Result<Table, V
         ends,
         lines,
     })
-}
-
-fn memchr_count(byte: u8, bytes: &[u8]) -> usize {
-    bytes.iter().filter(|b| **b == byte).count()
 }
 
 impl Table {

@@ -91,8 +91,8 @@ pub async fn update_job<C: ConnectionTrait>(db: &C, job: &ImportJob) -> Result<(
     Ok(())
 }
 
-/// The statement that writes a job's state, to run inside another write (the import's own).
-/// (built for `db`'s engine).
+/// The statement that writes a job's state (built for `db`'s engine), to run inside another write:
+/// the import's own.
 pub fn job_update(job: &ImportJob, db: &impl ConnectionTrait) -> Statement {
     import_jobs::Entity::update_many()
         .set(row_of(job))

@@ -1,5 +1,5 @@
 //! Repositories: domain values in and out of the tables. Rows read back are parsed again.
-use super::bulk::Rows;
+use super::bulk::{Rows, STATEMENT_PARAMETERS_MAX};
 use super::entities::*;
 use super::tables;
 use super::DbError;
@@ -438,24 +438,19 @@ pub async fn insert_plan_decision<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The most bind parameters one statement carries (SQLite allows 32766, PostgreSQL 65535).
-const STATEMENT_PARAMETERS_MAX: usize = 30_000;
-
+/// Inserts `rows`, batched as large as the parameter limit allows.
 async fn insert_all<C, A>(db: &C, rows: Vec<A>, columns: usize) -> Result<(), DbError>
 where
     C: ConnectionTrait,
     A: ActiveModelTrait + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
 {
-    let chunk = (STATEMENT_PARAMETERS_MAX / columns.max(1)).max(1);
     let clock = std::time::Instant::now();
     let count = rows.len();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let batch: Vec<A> = rows.by_ref().take(chunk).collect();
-        <A::Entity as EntityTrait>::insert_many(batch)
-            .exec_without_returning(db)
-            .await?;
+    let mut statements = Vec::new();
+    insert_statements(&mut statements, db.get_database_backend(), rows, columns);
+    for statement in statements {
+        db.execute(statement).await?;
     }
     tracing::debug!(table = sea_orm::EntityName::table_name(&A::Entity::default()), count, elapsed = ?clock.elapsed(), "rows inserted");
     Ok(())
@@ -486,8 +481,22 @@ pub async fn write_import<C: TransactionTrait>(
     transactions: Vec<Transaction>,
     now: Instant,
 ) -> Result<(), DbError> {
+    write_import_then(db, new, transactions, now, Vec::new()).await
+}
+
+/// `write_import`, then `then` in the same database transaction.
+async fn write_import_then<C: TransactionTrait>(
+    db: &C,
+    new: &NewRows,
+    transactions: Vec<Transaction>,
+    now: Instant,
+    then: Vec<Statement>,
+) -> Result<(), DbError> {
     let txn = db.begin().await?;
     write_import_in(&txn, new, transactions, now).await?;
+    for statement in then {
+        txn.execute(statement).await?;
+    }
     txn.commit().await?;
     Ok(())
 }
@@ -504,13 +513,7 @@ pub async fn write_import_owned(
     then: Vec<Statement>,
 ) -> Result<(), DbError> {
     let Some(conn) = sqlite_connection(db) else {
-        let txn = db.begin().await?;
-        write_import_in(&txn, &new, transactions, now).await?;
-        for statement in then {
-            txn.execute(statement).await?;
-        }
-        txn.commit().await?;
-        return Ok(());
+        return write_import_then(db, &new, transactions, now, then).await;
     };
     let inserts = small_table_inserts(&new, DatabaseBackend::Sqlite);
     let clock = std::time::Instant::now();

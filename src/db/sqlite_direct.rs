@@ -38,44 +38,37 @@ impl ToSql for Cell<'_> {
     }
 }
 
-/// A sea-query value bound as sqlx binds it, for the statements sea-orm builds (an import's
-/// smaller tables). Only the types the entities use are known; any other is an error, not a guess.
-struct Bound<'a>(&'a Value);
-
-impl ToSql for Bound<'_> {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        let int = |n: Option<i64>| ToSqlOutput::Owned(n.map_or(SqlValue::Null, SqlValue::Integer));
-        Ok(match self.0 {
-            Value::Bool(b) => int(b.map(i64::from)),
-            Value::TinyInt(n) => int(n.map(i64::from)),
-            Value::SmallInt(n) => int(n.map(i64::from)),
-            Value::Int(n) => int(n.map(i64::from)),
-            Value::BigInt(n) => int(*n),
-            Value::TinyUnsigned(n) => int(n.map(i64::from)),
-            Value::SmallUnsigned(n) => int(n.map(i64::from)),
-            Value::Unsigned(n) => int(n.map(i64::from)),
-            Value::String(Some(t)) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
-            Value::ChronoDate(Some(d)) => ToSqlOutput::Owned(SqlValue::Text(d.to_string())),
-            Value::ChronoDateTimeUtc(Some(t)) => {
-                ToSqlOutput::Owned(SqlValue::Text(stored_instant_text(**t)))
-            }
-            Value::String(None) | Value::ChronoDate(None) | Value::ChronoDateTimeUtc(None) => {
-                ToSqlOutput::Owned(SqlValue::Null)
-            }
-            other => {
-                return Err(rusqlite::Error::ToSqlConversionFailure(
-                    format!("no SQLite encoding for {other:?}").into(),
-                ))
-            }
-        })
-    }
+/// A sea-query value as the cell SQLite stores, for the statements sea-orm builds (an import's
+/// smaller tables, a job's row, an audit entry): one encoding for both kinds of write. Only the
+/// types the entities use are known; any other is an error, not a guess.
+fn cell_of(value: &Value) -> rusqlite::Result<Cell<'_>> {
+    Ok(match value {
+        Value::Bool(Some(b)) => Cell::Bool(*b),
+        Value::Bool(None) => Cell::Int(None),
+        Value::Int(n) => Cell::Int(n.map(i64::from)),
+        Value::BigInt(n) => Cell::Int(*n),
+        Value::String(t) => Cell::Text(t.as_deref().map(String::as_str)),
+        Value::ChronoDate(Some(d)) => Cell::Date(**d),
+        Value::ChronoDate(None) => Cell::Text(None),
+        Value::ChronoDateTimeUtc(t) => Cell::Instant(t.as_deref().copied()),
+        other => {
+            return Err(rusqlite::Error::ToSqlConversionFailure(
+                format!("no SQLite encoding for {other:?}").into(),
+            ))
+        }
+    })
 }
 
 /// Runs a statement sea-orm built for SQLite.
 fn execute_statement(conn: &Connection, statement: &Statement) -> rusqlite::Result<usize> {
-    let values = statement.values.iter().flat_map(|v| v.0.iter()).map(Bound);
+    let cells = statement
+        .values
+        .iter()
+        .flat_map(|v| v.0.iter())
+        .map(cell_of)
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     conn.prepare(&statement.sql)?
-        .execute(rusqlite::params_from_iter(values))
+        .execute(rusqlite::params_from_iter(cells))
 }
 
 /// Inserts `rows` into `table` with one prepared statement; returns how many.
@@ -372,10 +365,7 @@ mod tests {
 
     fn demo_files() -> Vec<(FileKind, Vec<u8>)> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-        FileKind::ALL
-            .into_iter()
-            .filter_map(|k| Some((k, std::fs::read(dir.join(k.file_name())).ok()?)))
-            .collect()
+        crate::cli::read_input(&dir).expect("the demo files")
     }
 
     /// The demo provider imported and reconciled into a fresh SQLite database in memory.

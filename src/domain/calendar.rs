@@ -81,13 +81,8 @@ pub fn parse_stored_instant(text: &[u8]) -> Option<Instant> {
     if fraction.len() > 9 || !(zone == b"+00:00" || zone == b"Z") {
         return None;
     }
-    let nanos = fraction
-        .iter()
-        .chain(std::iter::repeat(&b'0'))
-        .take(9)
-        .try_fold(0u32, |n, b| {
-            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
-        })?;
+    // At most nine digits, so the scaled value stays below 10^9.
+    let nanos = digits(fraction)? * 10u32.pow(9 - fraction.len() as u32);
     let naive = ymd(text)?.and_hms_nano_opt(
         digits(&text[11..13])?,
         digits(&text[14..16])?,
